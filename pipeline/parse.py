@@ -1,0 +1,166 @@
+"""parse_cv: turn CV text into a :class:`Profile`."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+from typing import Any
+
+from pipeline import contact
+from pipeline.dates import total_years
+from pipeline.education import find_degree, parse_education
+from pipeline.experience import Job, parse_jobs
+from pipeline.protected import parse_protected, strip_protected
+from pipeline.relevance import text_terms
+from pipeline.sections import Section, inline_section, split_sections
+from pipeline.skills import LineInfo, collect_skills
+from pipeline.taxonomy import Taxonomy, get_taxonomy
+from pipeline.types import MAX_PROFILE_TEXT, Profile, empty_protected
+
+logger = logging.getLogger(__name__)
+
+_STATED_YEARS_RE = re.compile(
+    r"(?P<n>\d{1,2}(?:\.\d)?)\s*\+?\s*(?:years?|yrs?)(?:\s+and\s+\d+\s+months?)?\s+(?:of\s+)?"
+    r"(?:[\w-]+\s+){0,3}?(?:experience|exp\b)",
+    re.IGNORECASE,
+)
+_STATED_MONTHS_RE = re.compile(
+    r"(?<!\band\s)(?P<n>\d{1,2})\s*months?\s+(?:of\s+)?(?:[\w-]+\s+){0,3}?experience",
+    re.IGNORECASE,
+)
+_LANGUAGE_RE = re.compile(
+    r"\b(English|Hindi|French|German|Spanish|Italian|Portuguese|Mandarin|Chinese|Japanese|"
+    r"Korean|Arabic|Russian|Dutch|Polish|Turkish|Tamil|Telugu|Kannada|Marathi|Bengali|"
+    r"Gujarati|Malayalam|Punjabi|Urdu|Swedish|Norwegian|Danish|Greek|Hebrew|Vietnamese|Thai|"
+    r"Indonesian|Malay|Tagalog|Swahili|Romanian|Czech|Hungarian|Ukrainian|Persian|Farsi)\b"
+)
+_CERT_HINT_RE = re.compile(r"\b(?:certified|certification|certificate|licen[cs]ed?)\b", re.I)
+
+
+def parse_cv(text: str, *, taxonomy: Taxonomy | None = None, today: date | None = None) -> Profile:
+    """Parse CV text into a profile; never raises on odd input."""
+    taxonomy = taxonomy or get_taxonomy()
+    today = today or date.today()
+    lines = [line.rstrip() for line in text.splitlines()]
+    sections = split_sections(lines)
+    jobs = _jobs(sections)
+    infos = _line_infos(sections, jobs, today)
+    skills, evidence = collect_skills(infos, taxonomy)
+    head = [ln for ln in lines[:15] if ln.strip()]
+    name = contact.find_name(head)
+    protected = empty_protected()
+    protected.update(parse_protected(text, today))
+    return Profile(
+        name=name,
+        email=contact.find_email(text),
+        phone=contact.find_phone(lines[:60]),
+        links=contact.find_links(text),
+        location=contact.find_location(head + _section_lines(sections, "personal")),
+        summary=_summary(sections),
+        skills=skills,
+        skill_evidence=evidence,
+        experience=[_job_dict(job) for job in jobs],
+        total_years_experience=_total_years(jobs, text, today),
+        education=_education(sections, lines),
+        languages=_languages(sections),
+        certifications=_certifications(sections),
+        protected=protected,
+        text_terms=text_terms(strip_protected(text[:MAX_PROFILE_TEXT], name), skills),
+    )
+
+
+def _section_lines(sections: list[Section], name: str) -> list[str]:
+    return [line for s in sections if s.name == name for line in s.lines]
+
+
+def _jobs(sections: list[Section]) -> list[Job]:
+    experience = [s for s in sections if s.name == "experience"]
+    if experience:
+        return [job for s in experience for job in parse_jobs(s.lines)]
+    # No experience heading: take dated lines outside education and header blocks.
+    pool = [s for s in sections if s.name not in {"education", "certifications", "personal"}]
+    jobs = [job for s in pool for job in parse_jobs(s.lines)]
+    return [job for job in jobs if job.title or job.company]
+
+
+def _line_infos(sections: list[Section], jobs: list[Job], today: date) -> list[LineInfo]:
+    infos: list[LineInfo] = []
+    for section in sections:
+        marks = sorted(j.line for j in jobs) if section.name == "experience" else []
+        ends = {j.line: (j.dates.end or (today.year, today.month))[0] for j in jobs}
+        for index, line in enumerate(section.lines):
+            inline = inline_section(line)
+            name = inline[0] if inline else section.name
+            end_year = None
+            if marks:
+                current = [m for m in marks if m <= index + 1]
+                end_year = ends[current[-1]] if current else ends[marks[0]]
+            infos.append(LineInfo(line, name, end_year))
+    return infos
+
+
+def _job_dict(job: Job) -> dict[str, Any]:
+    return {
+        "title": job.title,
+        "company": job.company,
+        "start": job.dates.start_str(),
+        "end": job.dates.end_str(),
+    }
+
+
+def _total_years(jobs: list[Job], text: str, today: date) -> float | None:
+    """Union of job ranges; a larger stated "N years of experience" wins (CVs often list
+    only recent roles)."""
+    years = total_years([job.dates for job in jobs], today)
+    stated = [float(m.group("n")) for m in _STATED_YEARS_RE.finditer(text)]
+    stated += [int(m.group("n")) / 12 for m in _STATED_MONTHS_RE.finditer(text)]
+    stated = [value for value in stated if value < 50]
+    best_stated = round(max(stated), 1) if stated else None
+    if years and (best_stated is None or best_stated <= years):
+        return years
+    return best_stated if best_stated is not None else years
+
+
+def _summary(sections: list[Section]) -> str | None:
+    for section in sections:
+        if section.name == "summary":
+            text = " ".join(" ".join(section.lines).split())
+            return text[:600] or None
+    return None
+
+
+def _education(sections: list[Section], lines: list[str]) -> list[dict[str, Any]]:
+    body = _section_lines(sections, "education")
+    entries = parse_education(body) if body else []
+    if not entries:
+        entries = parse_education([ln for ln in lines if len(ln) < 160])
+    return entries
+
+
+def _languages(sections: list[Section]) -> list[str]:
+    found: list[str] = []
+    pool = _section_lines(sections, "languages")
+    pool += [i[1] for s in sections for ln in s.lines if (i := inline_section(ln))
+             and i[0] == "languages"]  # fmt: skip
+    for line in pool:
+        for match in _LANGUAGE_RE.finditer(line):
+            if match.group(1) not in found:
+                found.append(match.group(1))
+    return found
+
+
+def _certifications(sections: list[Section]) -> list[str]:
+    certs: list[str] = []
+    for line in _section_lines(sections, "certifications"):
+        text = " ".join(line.strip(" •-*▪").split())
+        if 3 <= len(text) <= 160 and not find_degree(text):
+            certs.append(text)
+    for section in sections:
+        if section.name in {"certifications", "education", "experience", "projects"}:
+            continue
+        for line in section.lines:
+            text = " ".join(line.strip(" •-*▪").split())
+            if _CERT_HINT_RE.search(text) and len(text) <= 80 and text not in certs:
+                certs.append(text)
+    return certs[:20]

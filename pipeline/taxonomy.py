@@ -1,0 +1,134 @@
+"""Skills taxonomy: canonical names, aliases and fast matching in text.
+
+Matching tokenises the text once and looks up n-grams of up to
+:data:`MAX_NGRAM` tokens in a dict, longest first. Short or ambiguous names
+(C, R, Go, Excel...) count only in a skills context: a skills section, or when
+they sit in a list next to another known skill.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA_FILE = Path(__file__).parent / "data" / "taxonomy.json"
+MAX_NGRAM = 5
+
+TOKEN_RE = re.compile(r"\.?[a-z0-9][a-z0-9+#]*(?:\.[a-z0-9][a-z0-9+#]*)*")
+# What may separate two skills in a list: punctuation, bullets, "and"/"or".
+_LIST_GAP_RE = re.compile(r"^(?:[\s,;/|&+•·*()\-\u2013:]|\band\b|\bor\b)*$", re.IGNORECASE)
+_LIST_LINE_RE = re.compile(r"[,;|•·]")
+
+
+def normalize(name: str) -> str:
+    """The lookup key of a name: its lower-case tokens joined by spaces."""
+    return " ".join(TOKEN_RE.findall(name.lower().replace("\u2019", "'")))
+
+
+@dataclass(frozen=True, slots=True)
+class SkillHit:
+    """A skill found in text; `start`/`end` are character offsets into that text."""
+
+    skill: str
+    start: int
+    end: int
+    ambiguous: bool
+
+
+class Taxonomy:
+    """Canonical skills with aliases, loaded from ``taxonomy.json``."""
+
+    def __init__(
+        self,
+        skills: dict[str, dict[str, object]],
+        aliases: dict[str, str],
+        ambiguous: set[str],
+    ) -> None:
+        self.skills = skills
+        self.aliases = aliases
+        self.ambiguous = ambiguous
+        self._canon_lower = {name.lower(): name for name in skills}
+        # Longest alias (in tokens) starting with each token: most tokens start none.
+        self._widths: dict[str, int] = {}
+        for key in aliases:
+            first, _, _ = key.partition(" ")
+            width = min(key.count(" ") + 1, MAX_NGRAM)
+            if width > self._widths.get(first, 0):
+                self._widths[first] = width
+
+    @classmethod
+    def from_file(cls, path: Path) -> Taxonomy:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data["skills"], data["aliases"], set(data["ambiguous"]))
+
+    def canonical(self, name: str) -> str | None:
+        """The canonical skill for a name or alias, or None when unknown."""
+        key = normalize(name)
+        return self.aliases.get(key) or self._canon_lower.get(name.strip().lower())
+
+    def find(self, text: str, *, skill_context: bool = False) -> list[SkillHit]:
+        """Skills mentioned in `text`, in order; ambiguous names need a skills context."""
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a few characters change length when lowered
+            lowered = "".join(ch.lower()[:1] or ch for ch in text)
+        tokens = [(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(lowered)]
+        hits: list[SkillHit] = []
+        i = 0
+        while i < len(tokens):
+            hit, width = self._match_at(tokens, i)
+            if hit is not None:
+                hits.append(hit)
+                i += width
+            else:
+                i += 1
+        if skill_context:
+            return hits
+        return _filter_ambiguous(text, hits)
+
+    def _match_at(self, tokens: list[tuple[str, int, int]], i: int) -> tuple[SkillHit | None, int]:
+        longest = self._widths.get(tokens[i][0], 0)
+        for width in range(min(longest, len(tokens) - i), 0, -1):
+            key = " ".join(tok[0] for tok in tokens[i : i + width]) if width > 1 else tokens[i][0]
+            skill = self.aliases.get(key)
+            if skill is not None:
+                hit = SkillHit(skill, tokens[i][1], tokens[i + width - 1][2], key in self.ambiguous)
+                return hit, width
+        return None, 1
+
+
+def _filter_ambiguous(text: str, hits: list[SkillHit]) -> list[SkillHit]:
+    """Keep an ambiguous hit only when a list separator joins it to another skill."""
+    kept: list[SkillHit] = []
+    for index, hit in enumerate(hits):
+        if not hit.ambiguous or _in_list(text, hits, index):
+            kept.append(hit)
+    return kept
+
+
+def _in_list(text: str, hits: list[SkillHit], index: int) -> bool:
+    hit = hits[index]
+    for other_index in (index - 1, index + 1):
+        if not 0 <= other_index < len(hits):
+            continue
+        other = hits[other_index]
+        gap = text[other.end : hit.start] if other_index < index else text[hit.end : other.start]
+        if "\n" not in gap and _LIST_GAP_RE.match(gap):
+            if not other.ambiguous or _is_list_line(text, hit):
+                return True
+    return False
+
+
+def _is_list_line(text: str, hit: SkillHit) -> bool:
+    start = text.rfind("\n", 0, hit.start) + 1
+    end = text.find("\n", hit.end)
+    line = text[start : end if end >= 0 else len(text)]
+    return len(_LIST_LINE_RE.findall(line)) >= 2
+
+
+@lru_cache(maxsize=1)
+def get_taxonomy() -> Taxonomy:
+    """The shipped taxonomy, loaded once per process."""
+    return Taxonomy.from_file(DATA_FILE)

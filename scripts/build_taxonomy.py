@@ -1,0 +1,137 @@
+"""Build pipeline/data/taxonomy.json from O*NET technology skills and curated skills.
+
+Usage: python scripts/build_taxonomy.py [path/to/technology_skills.txt]
+
+This product includes information from the O*NET 29.2 Database by the U.S. Department
+of Labor, Employment and Training Administration (USDOL/ETA). Used under the CC BY 4.0
+license.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.taxonomy import normalize  # noqa: E402
+
+DEFAULT_ONET = Path("/work/shared/data/onet/technology_skills.txt")
+CURATED = ROOT / "pipeline" / "data" / "curated_skills.txt"
+OUTPUT = ROOT / "pipeline" / "data" / "taxonomy.json"
+
+VENDORS = (
+    "Microsoft", "Oracle", "Apache", "Adobe", "IBM", "Google", "Amazon", "Atlassian",
+    "Autodesk", "Intuit", "SAS", "Salesforce", "Red Hat", "Bentley", "Dassault Systemes",
+)  # fmt: skip
+# Remainders too generic to stand alone once the vendor is stripped.
+GENERIC = {
+    "access", "word", "project", "teams", "office", "publisher", "database", "dynamics",
+    "windows", "server", "cloud", "forms", "sites", "analytics", "docs", "drive", "reports",
+    "workflow", "mail", "calendar", "maps", "earth", "search", "ads", "web services",
+}  # fmt: skip
+_PLAIN_WORD = re.compile(r"^[A-Z]?[a-z]+$|^[A-Z]{2,6}$")
+
+
+def canonical_onet(name: str) -> tuple[str, list[str]]:
+    """The display name for an O*NET example and extra aliases for it."""
+    aliases = [name]
+    for vendor in VENDORS:
+        prefix = vendor + " "
+        if name.startswith(prefix):
+            rest = name[len(prefix) :].strip()
+            if rest and rest.lower() not in GENERIC:
+                aliases.append(rest)
+                return rest, aliases
+    return name, aliases
+
+
+def is_generic_category(name: str) -> bool:
+    words = name.split()
+    return len(words) > 1 and words[-1] in {"software", "programs", "tools"} and name[1:].islower()
+
+
+def load_curated(path: Path) -> list[tuple[str, str, list[tuple[str, bool]]]]:
+    """(category, canonical, [(alias, ambiguous)]) rows from the curated file."""
+    rows: list[tuple[str, str, list[tuple[str, bool]]]] = []
+    category = "General"
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line.startswith("##"):
+            category = line.lstrip("# ").strip()
+            continue
+        if not line or line.startswith("#"):
+            continue
+        names = [part.strip() for part in line.split("|") if part.strip()]
+        entries = [(n.lstrip("?"), n.startswith("?")) for n in names]
+        rows.append((category, entries[0][0], entries))
+    return rows
+
+
+def build(onet_path: Path) -> dict[str, object]:
+    skills: dict[str, dict[str, object]] = {}
+    aliases: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for category, canonical, entries in load_curated(CURATED):
+        skills[canonical] = {"category": category, "source": "curated"}
+        for alias, is_ambiguous in entries:
+            key = normalize(alias)
+            aliases[key] = canonical
+            if is_ambiguous:
+                ambiguous.add(key)
+    with onet_path.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            _add_onet(row, skills, aliases, ambiguous)
+    return {
+        "version": 1,
+        "attribution": "This product includes information from the O*NET 29.2 Database by the "
+        "U.S. Department of Labor, Employment and Training Administration (USDOL/ETA). "
+        "Used under the CC BY 4.0 license.",
+        "skills": dict(sorted(skills.items())),
+        "aliases": dict(sorted(aliases.items())),
+        "ambiguous": sorted(ambiguous),
+    }
+
+
+def _add_onet(
+    row: dict[str, str],
+    skills: dict[str, dict[str, object]],
+    aliases: dict[str, str],
+    ambiguous: set[str],
+) -> None:
+    name = row["Example"].strip()
+    if not name or is_generic_category(name):
+        return
+    canonical, names = canonical_onet(name)
+    existing = aliases.get(normalize(canonical)) or aliases.get(normalize(name))
+    if existing is not None:
+        canonical = existing
+    elif canonical not in skills:
+        skills[canonical] = {"category": row["Commodity Title"], "source": "onet"}
+    if row.get("Hot Technology") == "Y":
+        skills[canonical]["hot"] = True
+    for alias in names:
+        key = normalize(alias)
+        if not key or key in aliases:
+            continue
+        aliases[key] = canonical
+        if len(key) <= 2 or (" " not in key and _PLAIN_WORD.match(alias)):
+            ambiguous.add(key)
+
+
+def main(argv: list[str]) -> int:
+    onet_path = Path(argv[1]) if len(argv) > 1 else DEFAULT_ONET
+    data = build(onet_path)
+    OUTPUT.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")
+    skills = data["skills"]
+    count = len(skills) if isinstance(skills, dict) else 0
+    print(f"wrote {OUTPUT} ({OUTPUT.stat().st_size} bytes, {count} skills)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))
