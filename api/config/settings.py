@@ -1,0 +1,152 @@
+"""One Settings object, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-this-is-the-shipped-development-secret-key"
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. Names are the environment variables, upper-cased."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    app_name: str = "cvmatch"
+    environment: Literal["development", "test", "production"] = "development"
+    base_url: str = Field(
+        default="http://localhost:8000",
+        description="The service's own public origin; the console runs there.",
+    )
+
+    # database
+    database_url: str = "sqlite+aiosqlite:///./data/cvmatch.db"
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    db_pool_recycle: int = Field(default=1800, ge=30, description="Below MySQL wait_timeout.")
+    db_echo: bool = False
+
+    # security
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    access_token_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
+    download_url_seconds: int = Field(default=600, ge=10, le=86400)
+    min_password_length: int = Field(default=10, ge=8, le=128)
+
+    # http
+    cors_origins: Annotated[list[str], NoDecode] = [
+        "http://localhost:4200",
+        "http://localhost:3000",
+    ]
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+
+    # storage and uploads
+    upload_dir: Path = Path("./uploads")
+    max_upload_mb: int = Field(default=10, ge=1, le=1024, description="Per-file limit.")
+    max_request_mb: int = Field(default=512, ge=1, le=100_000, description="Per-request total.")
+    max_files_per_request: int = Field(default=1000, ge=1, le=100_000)
+
+    # logging
+    log_level: str = "INFO"
+    log_json: bool = False
+    log_dir: Path = Path("./logs")
+
+    # events
+    redis_url: str | None = None
+
+    # live push (WebSocket and SSE)
+    ws_ping_seconds: float = Field(default=20.0, gt=0, le=3600)
+    ws_send_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    ws_queue_size: int = Field(default=256, ge=4, le=100_000)
+    push_poll_seconds: float = Field(
+        default=0.5, gt=0, le=60, description="Event-log poll while Redis is absent or down."
+    )
+    push_safety_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    sse_keepalive_seconds: float = Field(default=15.0, gt=0, le=300)
+
+    # jobs
+    worker_concurrency: int = Field(default=2, ge=1, le=256)
+    executor_threads: int = Field(default=4, ge=1, le=256)
+    enable_dispatcher: bool = True
+    enable_test_pipelines: bool | None = None
+    job_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    lease_seconds: float = Field(default=30.0, ge=2, le=30)
+    default_max_execution_seconds: int = Field(default=3600, ge=1)
+    default_max_attempts: int = Field(default=3, ge=1, le=50)
+    graceful_timeout_seconds: float = Field(default=25.0, ge=0)
+
+    # limits (multipart uploads are bounded by max_request_mb instead of max_body_kb)
+    max_body_kb: int = Field(default=1024, ge=1, le=1_048_576, description="Non-upload bodies.")
+    rate_limit_enabled: bool = True
+    login_failures_per_user: int = Field(default=10, ge=1, le=100_000)
+    login_failures_per_ip: int = Field(default=50, ge=1, le=1_000_000)
+    login_window_seconds: int = Field(default=300, ge=1, le=86400)
+    submissions_per_user: int = Field(default=60, ge=1, le=1_000_000)
+    submission_window_seconds: int = Field(default=60, ge=1, le=86400)
+    ws_max_message_bytes: int = Field(default=16 * 1024, ge=64, le=16 * 1024 * 1024)
+    ws_messages_per_second: float = Field(default=10.0, gt=0, le=10_000)
+    ws_message_burst: int = Field(default=30, ge=1, le=100_000)
+    security_headers: bool = True
+    hsts_seconds: int = Field(default=0, ge=0, description="Strict-Transport-Security; 0 = off.")
+
+    # observability
+    metrics_enabled: bool = True
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token for scrapers; admins may always read /metrics."
+    )
+    metrics_db_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    otel_enabled: bool = False
+    otel_service_name: str = "cvmatch"
+
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "mysql+aiomysql://")):
+            raise ValueError("DATABASE_URL must use sqlite+aiosqlite:// or mysql+aiomysql://")
+        return value
+
+    @model_validator(mode="after")
+    def _production_secret(self) -> Settings:
+        if self.environment == "production":
+            secret = self.secret_key.get_secret_value()
+            if secret == DEFAULT_SECRET or len(secret) < 32:
+                raise ValueError(
+                    "SECRET_KEY must be set to a random value of 32+ characters in production"
+                )
+        return self
+
+    @property
+    def test_pipelines_enabled(self) -> bool:
+        if self.enable_test_pipelines is None:
+            return self.environment != "production"
+        return self.enable_test_pipelines
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def max_request_bytes(self) -> int:
+        return self.max_request_mb * 1024 * 1024
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,85 @@
+"""Request id, one access line per request, and a last-resort 500 envelope.
+
+A pure ASGI middleware, so it also wraps WebSocket scopes and never buffers bodies.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.config.logging_config import redact, request_id_var
+from api.core.errors import error_response
+
+logger = logging.getLogger("api.access")
+_VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        request_id = self._incoming_id(scope) or uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status_holder = {"status": 0}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            logger.exception("unhandled error")
+            if scope["type"] == "http" and status_holder["status"] == 0:
+                response = error_response(500, "Internal server error", "INTERNAL_ERROR")
+                await response(scope, receive, send_wrapper)
+            else:
+                raise
+        finally:
+            self._access_line(scope, status_holder["status"], started)
+            request_id_var.reset(token)
+
+    @staticmethod
+    def _incoming_id(scope: Scope) -> str | None:
+        for name, value in scope.get("headers", []):
+            if name == b"x-request-id":
+                candidate = value.decode("latin-1")
+                return candidate if _VALID_ID.match(candidate) else None
+        return None
+
+    @staticmethod
+    def _access_line(scope: Scope, status: int, started: float) -> None:
+        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        path = scope.get("path", "")
+        query = scope.get("query_string", b"").decode("latin-1")
+        target = redact(f"{path}?{query}") if query else path
+        method = scope.get("method", "WS")
+        client = scope.get("client")
+        logger.info(
+            "%s %s %s %.2fms",
+            method,
+            target,
+            status or "-",
+            duration_ms,
+            extra={
+                "method": method,
+                "path": target,
+                "status": status,
+                "duration_ms": duration_ms,
+                "client": client[0] if client else None,
+            },
+        )

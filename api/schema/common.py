@@ -1,0 +1,48 @@
+"""Shapes shared by every feature: pages and the error envelope."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: the database stores naive UTC; responses say so (RFC 3339, `Z`)
+UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `?cursor=` for the next page; null on the last."
+    )
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error response."""
+
+    model_config = ConfigDict(extra="allow")
+
+    detail: str
+    error_code: str = Field(examples=["NOT_FOUND"])
+    timestamp: str
+    request_id: str
+    errors: list[ErrorItem] | None = Field(default=None, description="Only on 422.")
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting the error envelope for these codes."""
+    return {code: {"model": ErrorResponse} for code in codes}

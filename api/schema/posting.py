@@ -1,0 +1,94 @@
+"""Job postings: create, update, read."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from api.schema.common import UtcDateTime
+
+EducationLevel = Literal["high_school", "diploma", "bachelor", "master", "doctorate"]
+WEIGHT_KEYS = (
+    "required_skills",
+    "preferred_skills",
+    "text_relevance",
+    "title_similarity",
+    "experience_fit",
+    "education_fit",
+)
+SkillName = Annotated[str, Field(min_length=1, max_length=100)]
+SkillList = Annotated[list[SkillName], Field(max_length=100)]
+
+
+def _check_weights(value: dict[str, float] | None) -> dict[str, float] | None:
+    if value is None:
+        return None
+    unknown = set(value) - set(WEIGHT_KEYS)
+    if unknown:
+        raise ValueError(f"unknown weight(s): {', '.join(sorted(unknown))}")
+    if any(weight < 0 for weight in value.values()):
+        raise ValueError("weights must not be negative")
+    return value
+
+
+class PostingCreate(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1, max_length=50_000)
+    required_skills: SkillList | None = Field(
+        default=None, description="Omit both skill lists to take them from the description."
+    )
+    preferred_skills: SkillList | None = None
+    min_years_experience: float | None = Field(default=None, ge=0, le=60)
+    education_level: EducationLevel | None = None
+    location: str | None = Field(default=None, max_length=200)
+    weights: dict[str, float] | None = Field(
+        default=None,
+        description=f"Overrides of the component weights ({', '.join(WEIGHT_KEYS)}); "
+        "they are normalised to sum to 1.",
+    )
+
+    _weights = field_validator("weights")(_check_weights)
+
+
+class PostingUpdate(BaseModel):
+    """Fields to change; a field set to null is derived from the description again."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, min_length=1, max_length=50_000)
+    required_skills: SkillList | None = None
+    preferred_skills: SkillList | None = None
+    min_years_experience: float | None = Field(default=None, ge=0, le=60)
+    education_level: EducationLevel | None = None
+    location: str | None = Field(default=None, max_length=200)
+    weights: dict[str, float] | None = None
+
+    _weights = field_validator("weights")(_check_weights)
+
+
+class PostingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    title: str
+    description: str
+    required_skills: list[str] = Field(description="Canonical skill names.")
+    preferred_skills: list[str]
+    min_years_experience: float | None
+    education_level: str | None
+    location: str | None
+    weights: dict[str, float] = Field(description="The effective weights, summing to 1.")
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+    @classmethod
+    def of(cls, posting: Any) -> PostingRead:
+        """From a Posting row: the weights shown are the effective ones from its spec."""
+        data = {name: getattr(posting, name) for name in cls.model_fields if name != "weights"}
+        return cls(**data, weights=posting.spec.get("weights") or {})
+
+
+class ScreeningCreate(BaseModel):
+    """Screen files the caller already uploaded."""
+
+    file_ids: list[Annotated[str, Field(max_length=36)]] = Field(min_length=1, max_length=20_000)

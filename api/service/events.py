@@ -1,0 +1,187 @@
+"""The job event log: sequence numbers from `Job.last_seq`, persisted, then published.
+
+Every event is written to `job_events` with a `seq` allocated in the database
+(`UPDATE jobs SET last_seq = last_seq + n`, which row-locks the job), committed, and
+only then published on the bus channel `jobs`. So every published event is in the
+table, and `seq` has no gap and no duplicate even when several processes work on one
+job. Replay (`list_events`) and live delivery use the same dict shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.core import metrics
+from api.entity.base import utcnow
+from api.entity.job import Job, JobEvent
+
+logger = logging.getLogger(__name__)
+
+JOBS_CHANNEL = "jobs"
+WAKEUP_CHANNEL = "wakeup"
+#: `{"job_id"}`: a job was cancelled or failed; runners re-read its flags now
+CONTROL_CHANNEL = "job-control"
+TERMINAL = ("succeeded", "failed", "cancelled")
+ACTIVE = ("queued", "running")
+
+
+class Publisher(Protocol):
+    async def publish(self, channel: str, message: dict[str, Any]) -> None: ...
+
+
+@dataclass
+class _Runtime:
+    bus: Publisher | None = None
+
+
+_runtime = _Runtime()
+
+
+def bind_bus(bus: Publisher | None) -> None:
+    """Lifespan hands the process's bus to the engine (None when stopping)."""
+    _runtime.bus = bus
+
+
+def current_bus() -> Publisher | None:
+    return _runtime.bus
+
+
+async def wake_dispatchers() -> None:
+    """Wake this process's dispatcher at once and, through Redis, every other one."""
+    await publish_on(WAKEUP_CHANNEL, {})
+
+
+async def publish_on(channel: str, message: dict[str, Any]) -> None:
+    bus = _runtime.bus
+    if bus is None:
+        return
+    try:
+        await bus.publish(channel, message)
+    except Exception:
+        logger.exception("publishing on %s failed", channel)
+
+
+@dataclass
+class Draft:
+    """An event before it has a seq. Job-level fields default to the job's row."""
+
+    type: str
+    status: str | None = None
+    progress: float | None = None
+    stage: str | None = None
+    done: int | None = None
+    total: int | None = None
+    message: str | None = None
+    data: dict[str, Any] | None = None
+
+
+def iso(ts: datetime | None) -> str | None:
+    return None if ts is None else ts.isoformat(timespec="microseconds") + "Z"
+
+
+def event_to_dict(ev: JobEvent, owner_id: str) -> dict[str, Any]:
+    """The wire shape of a stored event (live and replayed alike)."""
+    out: dict[str, Any] = {
+        "type": ev.type,
+        "job_id": ev.job_id,
+        "owner_id": owner_id,
+        "seq": ev.seq,
+        "ts": iso(ev.created_at),
+        "status": ev.status,
+        "progress": round(ev.progress, 2),
+        "stage": ev.stage,
+        "done": ev.done,
+        "total": ev.total,
+    }
+    if ev.message is not None:
+        out["message"] = ev.message
+    if ev.data is not None:
+        out["data"] = ev.data
+    return out
+
+
+def job_snapshot(job: Job) -> dict[str, Any]:
+    """`job.snapshot`: the job's state now, `seq = last_seq` (first frame of a stream)."""
+    return {
+        "type": "job.snapshot",
+        "job_id": job.id,
+        "owner_id": job.owner_id,
+        "seq": job.last_seq,
+        "ts": iso(utcnow()),
+        "status": job.status,
+        "progress": round(job.progress, 2),
+        "stage": job.stage,
+        "done": job.done,
+        "total": job.total,
+        "data": {"error_code": job.error_code, "cancel_requested": job.cancel_requested},
+    }
+
+
+async def append(
+    session: AsyncSession, job_id: str, drafts: Sequence[Draft]
+) -> list[dict[str, Any]]:
+    """Allocate seqs and insert `drafts` in the caller's transaction (not committed).
+
+    Returns the event dicts to publish once the caller has committed.
+    """
+    if not drafts:
+        return []
+    await session.flush()
+    await session.execute(
+        update(Job).where(Job.id == job_id).values(last_seq=Job.last_seq + len(drafts))
+    )
+    row = (
+        await session.execute(
+            select(
+                Job.last_seq, Job.owner_id, Job.status, Job.progress, Job.stage, Job.done, Job.total
+            ).where(Job.id == job_id)
+        )
+    ).one()
+    first = row.last_seq - len(drafts) + 1
+    now = utcnow()
+    rows = [
+        JobEvent(
+            job_id=job_id,
+            seq=first + i,
+            type=d.type,
+            status=d.status or row.status,
+            progress=row.progress if d.progress is None else d.progress,
+            stage=d.stage if d.stage is not None else row.stage,
+            done=row.done if d.done is None else d.done,
+            total=row.total if d.total is None else d.total,
+            message=None if d.message is None else d.message[:1000],
+            data=d.data,
+            created_at=now,
+        )
+        for i, d in enumerate(drafts)
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return [event_to_dict(ev, row.owner_id) for ev in rows]
+
+
+async def publish(events: Sequence[dict[str, Any]]) -> None:
+    """Publish committed events in order; a bus failure never fails the caller."""
+    for event in events:
+        metrics.count_event(event)
+        await publish_on(JOBS_CHANNEL, event)
+
+
+async def list_events(
+    *, session: AsyncSession, job_id: str, after_seq: int, limit: int
+) -> list[JobEvent]:
+    """Events of a job with `seq > after_seq`, oldest first."""
+    result = await session.scalars(
+        select(JobEvent)
+        .where(JobEvent.job_id == job_id, JobEvent.seq > after_seq)
+        .order_by(JobEvent.seq)
+        .limit(limit)
+    )
+    return list(result)

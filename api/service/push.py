@@ -1,0 +1,154 @@
+"""Live push use cases: who may connect (token, origin, ownership), the snapshot, replay.
+
+Each call opens its own short session: a WebSocket or SSE stream lives for minutes and
+must not hold a pooled database connection for that long.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.config.settings import Settings
+from api.core.errors import UnauthenticatedError, ValidationFailedError
+from api.entity.base import utcnow
+from api.entity.job import Job, JobEvent
+from api.entity.user import User
+from api.service import events as events_service
+from api.service import job as job_service
+from api.service import user as user_service
+from api.socket.manager import Connection, ConnectionManager
+from api.socket.outbox import envelope
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def origin_allowed(*, origin: str | None, settings: Settings, host: str | None) -> bool:
+    """No Origin (non-browser client), an allowed CORS origin, or the service's own origin."""
+    if origin is None:
+        return True
+    origin = origin.rstrip("/").lower()
+    allowed = {o.rstrip("/").lower() for o in settings.cors_origins}
+    allowed.add(settings.base_url.rstrip("/").lower())
+    if "*" in allowed or origin in allowed:
+        return True
+    netloc = urlsplit(origin).netloc
+    return bool(host) and netloc == (host or "").lower()
+
+
+async def authenticate(*, sessions: Sessions, settings: Settings, token: str | None) -> User:
+    """The user behind a JWT or an API key; UnauthenticatedError otherwise."""
+    if not token:
+        raise UnauthenticatedError()
+    async with sessions() as session:
+        return await user_service.user_for_token(session=session, settings=settings, token=token)
+
+
+async def authenticate_request(
+    *,
+    sessions: Sessions,
+    settings: Settings,
+    token: str | None,
+    bearer: str | None,
+    api_key: str | None,
+) -> User:
+    """SSE: `?token=` (EventSource cannot send headers), or the usual headers."""
+    if token:
+        return await authenticate(sessions=sessions, settings=settings, token=token)
+    async with sessions() as session:
+        return await user_service.resolve_credentials(
+            session=session, settings=settings, bearer=bearer, api_key=api_key
+        )
+
+
+async def snapshot(*, sessions: Sessions, owner: User, job_id: str) -> dict[str, Any]:
+    """`job.snapshot` of one of the owner's jobs; NotFoundError for anyone else's."""
+    async with sessions() as session:
+        job = await job_service.get_job_for_owner(session=session, owner=owner, job_id=job_id)
+        return events_service.job_snapshot(job)
+
+
+async def follow_job(
+    *,
+    manager: ConnectionManager,
+    sessions: Sessions,
+    conn: Connection,
+    owner: User,
+    job_id: str,
+    after_seq: int | None,
+) -> dict[str, Any]:
+    """Snapshot first, then every event after `after_seq` (or after the snapshot), live.
+
+    The connection subscribes to live events before the snapshot is read; they wait
+    while the log is replayed and are then delivered deduplicated by seq, so the
+    stream has no gap and no duplicate. NotFoundError for another user's job.
+    """
+    follow = manager.follow(conn, job_id=job_id, owner_id=owner.id)
+    try:
+        snap = await snapshot(sessions=sessions, owner=owner, job_id=job_id)
+    except BaseException:
+        manager.unfollow(conn, job_id)
+        raise
+    conn.put(envelope(snap))
+    start = snap["seq"] if after_seq is None else after_seq
+    follow.begin(last_seq=start, target=snap["seq"])
+    return snap
+
+
+def resume_point(*, after_seq: int | None, last_event_id: str | None) -> int | None:
+    """Where a stream resumes: `Last-Event-ID` (set by EventSource) wins over `after_seq`."""
+    if last_event_id is not None and last_event_id.strip():
+        try:
+            value = int(last_event_id.strip())
+        except ValueError as exc:
+            raise ValidationFailedError("Last-Event-ID must be an event seq") from exc
+        if value < 0:
+            raise ValidationFailedError("Last-Event-ID must be an event seq")
+        return value
+    return after_seq
+
+
+class DbEventSource:
+    """The event log, read by connections to replay, fill gaps and poll."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    async def events_after(self, job_id: str, after_seq: int, limit: int) -> list[dict[str, Any]]:
+        async with self._sessions() as session:
+            owner_id = await session.scalar(select(Job.owner_id).where(Job.id == job_id))
+            if owner_id is None:
+                return []
+            rows = await events_service.list_events(
+                session=session, job_id=job_id, after_seq=after_seq, limit=limit
+            )
+            return [events_service.event_to_dict(ev, owner_id) for ev in rows]
+
+    async def last_seqs(self, job_ids: list[str]) -> dict[str, int]:
+        async with self._sessions() as session:
+            rows = await session.execute(select(Job.id, Job.last_seq).where(Job.id.in_(job_ids)))
+            return {row.id: row.last_seq for row in rows}
+
+    async def status_events_since(
+        self, owner_ids: list[str], seconds: float
+    ) -> list[dict[str, Any]]:
+        """Recent `job.status` events of these owners' jobs, oldest first (feed fallback)."""
+        since = utcnow() - timedelta(seconds=seconds)
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(JobEvent, Job.owner_id)
+                .join(Job, Job.id == JobEvent.job_id)
+                .where(
+                    Job.owner_id.in_(owner_ids),
+                    (Job.finished_at.is_(None)) | (Job.finished_at >= since),
+                    JobEvent.type == "job.status",
+                    JobEvent.created_at >= since,
+                )
+                .order_by(JobEvent.job_id, JobEvent.seq)
+                .limit(5000)
+            )
+            return [events_service.event_to_dict(ev, owner_id) for ev, owner_id in rows]

@@ -1,0 +1,63 @@
+"""A process that only runs jobs: `python -m api.worker` (no HTTP).
+
+It claims units like the dispatcher inside every API process. SIGTERM or SIGINT
+stops claiming, gives running units `GRACEFUL_TIMEOUT_SECONDS` to checkpoint, then
+releases their leases so another process resumes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+from api import __version__
+from api.config.database import create_engine, create_sessionmaker
+from api.config.logging_config import configure_logging
+from api.config.settings import Settings, get_settings
+from api.service import dispatcher as job_dispatcher
+from api.service import screening as screening_service
+from api.socket.bus import create_bus
+
+logger = logging.getLogger(__name__)
+
+
+async def run(settings: Settings) -> None:
+    screening_service.register()  # the cv_match / cv_rescore hooks, as in the API process
+    engine = create_engine(settings)
+    executor = ThreadPoolExecutor(
+        max_workers=max(settings.executor_threads, settings.worker_concurrency),
+        thread_name_prefix="cvmatch-unit",
+    )
+    bus = create_bus(settings.redis_url)
+    await bus.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    dispatcher = await job_dispatcher.start_engine(
+        settings=settings.model_copy(update={"enable_dispatcher": True}),
+        sessionmaker=create_sessionmaker(engine),
+        executor=executor,
+        bus=bus,
+    )
+    logger.info("cvmatch worker %s ready", __version__)
+    try:
+        await stop.wait()
+        logger.info("stopping: finishing or releasing running units")
+    finally:
+        await job_dispatcher.stop_engine(dispatcher)
+        await bus.stop()
+        executor.shutdown(wait=False, cancel_futures=True)
+        await engine.dispose()
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging(settings)
+    asyncio.run(run(settings))
+
+
+if __name__ == "__main__":
+    main()
