@@ -1,0 +1,132 @@
+"""Candidates: every profile field through the API, and original-file downloads."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from api.config.settings import Settings
+from api.core import security
+from tests.conftest import UserFactory, auth
+from tests.controller.screening_support import create_posting, multipart, wait_job
+from tests.controller.test_auth import assert_envelope
+from tests.pipeline import fixtures
+
+
+async def _screen_one(
+    client: httpx.AsyncClient, headers: dict[str, str], tmp_path: Path
+) -> tuple[dict[str, Any], bytes]:
+    fields = fixtures.cv_fields(
+        "software engineer",
+        years=6,
+        name="Ada Lovelace",
+        email="ada@example.org",
+        phone="+44 7700 900456",
+        location="Leeds, United Kingdom",
+        links=["https://github.com/ada-lovelace"],
+        languages=["English", "German"],
+    )
+    pdf = fixtures.make_cv_pdf(tmp_path / "ada.pdf", text=fixtures.render_text(fields))
+    posting = await create_posting(
+        client,
+        headers,
+        required_skills=["Python", "Rust"],
+        preferred_skills=["Docker"],
+        min_years_experience=3,
+        education_level="bachelor",
+    )
+    body, mp_headers = multipart([("ada.pdf", pdf.read_bytes())])
+    response = await client.post(
+        f"/api/v1/postings/{posting['id']}/screenings",
+        content=body,
+        headers={**mp_headers, **headers},
+    )
+    assert (await wait_job(client, headers, response.json()["id"]))["status"] == "succeeded"
+    ranking = await client.get(f"/api/v1/postings/{posting['id']}/candidates", headers=headers)
+    return ranking.json()["items"][0], pdf.read_bytes()
+
+
+async def test_every_profile_field_comes_back(
+    client: httpx.AsyncClient, make_user: UserFactory, tmp_path: Path
+) -> None:
+    user = await make_user()
+    summary, _ = await _screen_one(client, auth(user), tmp_path)
+    assert summary["name"] == "Ada Lovelace" and summary["rank"] == 1
+    response = await client.get(f"/api/v1/candidates/{summary['id']}", headers=auth(user))
+    assert response.status_code == 200, response.text
+    cv = response.json()
+    assert cv["email"] == "ada@example.org"
+    assert cv["phone"].replace(" ", "").endswith("7700900456")
+    assert cv["links"] == ["https://github.com/ada-lovelace"]
+    assert cv["location"] == "Leeds, United Kingdom"
+    assert "6 years" in cv["summary"]
+    assert {"Python", "Docker", "Kubernetes", "PostgreSQL"} <= set(cv["skills"])
+    assert [(e["title"], e["company"]) for e in cv["experience"]] == [
+        ("Software Engineer", "Acme Software Ltd"),
+        ("Backend Developer", "Northwind Technologies"),
+    ]
+    assert cv["experience"][0]["end"] == "present" and cv["experience"][1]["start"] == "2018-01"
+    assert cv["total_years_experience"] >= 6
+    assert cv["education"] == [
+        {
+            "degree": "B.Sc. in Computer Science",
+            "level": "bachelor",
+            "field": "Computer Science",
+            "institution": "University of Leeds",
+            "graduation_year": 2017,
+        }
+    ]
+    assert cv["languages"] == ["English", "German"]
+    assert 0 < cv["score"] <= 100 and cv["score"] == summary["score"]
+    assert set(cv["breakdown"]) == {
+        "required_skills",
+        "preferred_skills",
+        "text_relevance",
+        "title_similarity",
+        "experience_fit",
+        "education_fit",
+    }
+    points = sum(item["points"] for item in cv["breakdown"].values())
+    assert abs(points - cv["score"]) < 0.5
+    matched = {m["skill"]: m["evidence"] for m in cv["matched_skills"]}
+    assert set(matched) == {"Python", "Docker"} and "Python" in matched["Python"]
+    assert cv["missing_skills"] == ["Rust"]
+    assert cv["posting_id"] and cv["file_id"] == summary["file_id"]
+
+
+async def test_downloads_need_the_owner_or_a_signed_link(
+    client: httpx.AsyncClient, make_user: UserFactory, settings: Settings, tmp_path: Path
+) -> None:
+    owner, other = await make_user(), await make_user()
+    summary, original = await _screen_one(client, auth(owner), tmp_path)
+    url = f"/api/v1/candidates/{summary['id']}/file"
+    mine = await client.get(url, headers=auth(owner))
+    assert mine.status_code == 200 and mine.content == original
+    assert mine.headers["content-type"] == "application/pdf"
+    assert "ada.pdf" in mine.headers["content-disposition"]
+    # the signed link works without any credentials, for this file only
+    link = await client.get(summary["download_url"])
+    assert link.status_code == 200 and link.content == original
+    assert_envelope(await client.get(url), 401, "UNAUTHENTICATED")
+    assert_envelope(await client.get(url, headers=auth(other)), 404, "NOT_FOUND")
+    assert_envelope(
+        await client.get(f"/api/v1/candidates/{summary['id']}", headers=auth(other)),
+        404,
+        "NOT_FOUND",
+    )
+    wrong = summary["download_url"][:-4] + "0000"
+    assert_envelope(await client.get(wrong), 401, "INVALID_SIGNATURE")
+    expired = security.sign_download(
+        resource=f"candidate-file:{summary['id']}", settings=settings, now=time.time() - 100_000
+    )
+    assert_envelope(await client.get(url, params={"sig": expired}), 401, "INVALID_SIGNATURE")
+    other_file = security.sign_download(resource="candidate-file:someone-else", settings=settings)
+    assert_envelope(await client.get(url, params={"sig": other_file}), 401, "INVALID_SIGNATURE")
+    assert_envelope(
+        await client.get("/api/v1/candidates/nope/file", params={"sig": other_file}),
+        404,
+        "NOT_FOUND",
+    )
