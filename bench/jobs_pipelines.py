@@ -1,0 +1,29 @@
+"""A CPU-bound test pipeline for the responsiveness benchmark (CVMATCH_EXTRA_PIPELINES).
+
+`spin`: `{"seconds": s, "tag": any}` burns pure-Python CPU for `s` seconds in slices of
+~10 ms, checking `ctx.cancelled()` between slices, like a parser between files.
+"""
+
+from __future__ import annotations
+
+import time
+
+from pipeline.contract import JSON, PipelineDef, UnitContext
+from pipeline.registry import PIPELINES
+
+
+def _validate(params: JSON) -> JSON:
+    return {"seconds": float(params.get("seconds", 5.0)), "tag": params.get("tag")}
+
+
+def _run(payload: JSON, ctx: UnitContext) -> JSON | None:
+    deadline = time.perf_counter() + float(payload["seconds"])
+    while time.perf_counter() < deadline and not ctx.cancelled():
+        slice_end = time.perf_counter() + 0.01
+        total = 0
+        while time.perf_counter() < slice_end:
+            total += sum(i * i for i in range(200))
+    return None
+
+
+PIPELINES["spin"] = PipelineDef("spin", lambda p: [p], _run, _validate, public=True, test_only=True)
