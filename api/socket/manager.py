@@ -77,10 +77,14 @@ class Connection:
         """A status event for the user's feed: the newest status per job wins."""
         if item.seq <= self.feed_seen.get(item.job_id, 0):
             return
-        if len(self.feed_seen) >= FEED_SEEN_MAX:
-            self.feed_seen.pop(next(iter(self.feed_seen)))
-        self.feed_seen[item.job_id] = item.seq
+        self.mark_seen(item.job_id, item.seq)
         self.put(item)
+
+    def mark_seen(self, job_id: str, seq: int) -> None:
+        """The feed has shown `job_id` up to `seq`: older statuses are not sent again."""
+        if job_id not in self.feed_seen and len(self.feed_seen) >= FEED_SEEN_MAX:
+            self.feed_seen.pop(next(iter(self.feed_seen)))
+        self.feed_seen[job_id] = max(seq, self.feed_seen.get(job_id, 0))
 
     def put(self, item: Envelope) -> None:
         if self.closed.is_set():
@@ -187,6 +191,8 @@ class ConnectionManager:
         follow = conn.follows.pop(job_id, None)
         if follow is not None:
             follow.cancel()
+            if conn.feed:  # what the subscription delivered is not replayed by the feed
+                conn.mark_seen(job_id, follow.last_seq)
         _discard(self._by_job, job_id, conn)
 
     def subscribe_feed(self, conn: Connection) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -161,25 +162,32 @@ async def test_first_message_auth_and_feed_subscriptions(
 async def test_a_client_that_never_reads_is_dropped_without_slowing_others(
     database_url: str, tmp_path: Path
 ) -> None:
-    env = {**EXTRA, "WS_SEND_TIMEOUT_SECONDS": "1", "WS_QUEUE_SIZE": "64"}
+    env = {**EXTRA, "WS_SEND_TIMEOUT_SECONDS": "1", "WS_QUEUE_SIZE": "1000"}
     with run_server(database_url, tmp_path, env=env) as srv:
         async with httpx.AsyncClient(base_url=srv.http, timeout=30) as http:
             _, token = await register(http)
+            # 6 MB over 6 s: more than the kernel buffers on both ends can hold, at a pace
+            # a reading client keeps up with
             resp = await http.post(
                 "/api/v1/jobs",
-                json={"pipeline": "chatty", "params": {"events": 1500, "size": 1000}},
+                json={"pipeline": "chatty", "params": {"events": 6000, "size": 1000, "seconds": 6}},
                 headers={"Authorization": f"Bearer {token}"},
             )
             job_id = resp.json()["id"]
             url = f"{srv.ws}/ws/jobs/{job_id}?token={token}&after_seq=0"
-            # max_queue=1: the client library itself stops reading from the socket
+            # a tiny receive window, max_queue=1 so the client library stops reading, and
+            # no compression: the padded events would otherwise shrink to a few bytes each
+            raw = socket.socket()
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            raw.connect(("127.0.0.1", srv.port))
+            raw.setblocking(False)
             async with (
-                websockets.connect(url, max_queue=1) as stuck,
+                websockets.connect(url, max_queue=1, sock=raw, compression=None) as stuck,
                 websockets.connect(url) as reader,
             ):
                 frames = await read_until_terminal(reader, 120)
                 assert_well_ordered(frames[1:])
-                assert len([f for f in frames if f["type"] == "job.log"]) == 1500
+                assert len([f for f in frames if f["type"] == "job.log"]) == 6000
                 await asyncio.sleep(2.5)
                 with pytest.raises(ConnectionClosed):
                     while True:  # what the stuck client had buffered, then the close

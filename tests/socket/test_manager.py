@@ -232,6 +232,28 @@ async def test_feed_gets_status_events_of_own_jobs_only(app: Any) -> None:
     ]
 
 
+async def test_unsubscribing_does_not_replay_statuses_on_the_feed(app: Any) -> None:
+    user = await make_owner(app)
+    job_id = await make_job(app, user["id"])
+    manager: ConnectionManager = app.state.connection_manager
+    sock = FakeSocket()
+    conn = manager.connect(user_id=user["id"], kind="ws", transport=sock)
+    manager.subscribe_feed(conn)
+    await follow(app, sock, user["id"], job_id, conn=conn)
+    done = events_service.Draft(type="job.status", status="succeeded")
+    for row in await persist(app, job_id, progress(50), done):
+        manager.publish_local(row)
+    await until(lambda: sock.seqs("job.status") == [2])
+    manager.unfollow(conn, job_id)
+    await manager.poll_once()  # the event log still holds the job's recent statuses
+    await asyncio.sleep(0.1)
+    assert sock.seqs("job.status") == [2]  # seen through the subscription: not sent again
+    other = await make_job(app, user["id"])
+    for row in await persist(app, other, done):
+        manager.publish_local(row)
+    await until(lambda: [f["job_id"] for f in sock.frames][-1] == other)
+
+
 @pytest.mark.parametrize("code", [1012])
 async def test_stop_closes_every_socket_with_service_restart(app: Any, code: int) -> None:
     user = await make_owner(app)
