@@ -46,7 +46,7 @@ async def test_admin_scrape_shows_requests_jobs_and_queue(client_with: ClientFac
             await user_service.set_admin(session=session, email="admin@example.com")
         job = await client.post(
             "/api/v1/jobs",
-            json={"pipeline": "sleep", "params": {"seconds": 30, "steps": 1}, "priority": 0},
+            json={"pipeline": "sleep", "params": {"seconds": 30, "steps": 300}, "priority": 0},
             headers=headers,
         )
         assert job.status_code == 202, job.text

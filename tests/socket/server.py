@@ -97,14 +97,18 @@ def run_server(
         ]
     log = tmp / f"server-{port}.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=environ, stdout=out, stderr=out)
+        # its own process group, so gunicorn's workers go with it (a killed master
+        # would otherwise leave them serving, and claiming jobs, for later tests)
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, env=environ, stdout=out, stderr=out, start_new_session=True
+        )
     server = Server(proc, port, log)
     try:
         _wait_healthy(server)
         yield server
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
 
 

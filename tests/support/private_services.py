@@ -57,14 +57,14 @@ class PrivateMariaDB:
         return self
 
     def start(self) -> PrivateMariaDB:
-        log = open(self.base / "mariadbd.log", "ab")
-        self.proc = subprocess.Popen(
-            ["/usr/sbin/mariadbd", "--no-defaults", f"--datadir={self.datadir}",
-             f"--socket={self.sock}", f"--port={self.port}", "--bind-address=127.0.0.1",
-             "--user=root", "--skip-name-resolve", "--innodb-buffer-pool-size=32M",
-             "--skip-log-bin", f"--pid-file={self.base / 'mariadbd.pid'}"],
-            stdout=log, stderr=log,
-        )
+        with open(self.base / "mariadbd.log", "ab") as log:  # the child keeps its own copy
+            self.proc = subprocess.Popen(
+                ["/usr/sbin/mariadbd", "--no-defaults", f"--datadir={self.datadir}",
+                 f"--socket={self.sock}", f"--port={self.port}", "--bind-address=127.0.0.1",
+                 "--user=root", "--skip-name-resolve", "--innodb-buffer-pool-size=32M",
+                 "--skip-log-bin", f"--pid-file={self.base / 'mariadbd.pid'}"],
+                stdout=log, stderr=log,
+            )
         _wait(lambda: port_open("127.0.0.1", self.port), 60, "private mariadbd")
         self._sql("CREATE DATABASE IF NOT EXISTS test CHARACTER SET utf8mb4")
         return self
