@@ -65,9 +65,15 @@ def find_phone(lines: list[str]) -> str | None:
     return None
 
 
+_LINK_HINTS = ("http", "www.", ".com/", ".net/")
+
+
 def find_links(text: str) -> list[str]:
     links: list[str] = []
     seen: set[str] = set()
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _LINK_HINTS):  # most CVs: skip the slow scan
+        return links
     for match in URL_RE.finditer(text):
         url = match.group().rstrip(".:)")
         if any(host in url.lower() for host in _PROFILE_HOSTS):

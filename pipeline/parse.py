@@ -11,8 +11,8 @@ from pipeline import contact
 from pipeline.dates import total_years
 from pipeline.education import find_degree, parse_education
 from pipeline.experience import Job, parse_jobs
-from pipeline.protected import parse_protected, strip_protected
-from pipeline.relevance import text_terms
+from pipeline.protected import GENDERED_WORDS, parse_protected, strip_protected
+from pipeline.relevance import text_terms, tokenize
 from pipeline.sections import Section, inline_section, split_sections
 from pipeline.skills import LineInfo, collect_skills
 from pipeline.taxonomy import Taxonomy, get_taxonomy
@@ -66,8 +66,14 @@ def parse_cv(text: str, *, taxonomy: Taxonomy | None = None, today: date | None 
         languages=_languages(sections),
         certifications=_certifications(sections),
         protected=protected,
-        text_terms=text_terms(strip_protected(text[:MAX_PROFILE_TEXT], name), skills),
+        text_terms=_text_terms(text, name, skills),
     )
+
+
+def _text_terms(text: str, name: str | None, skills: list[str]) -> dict[str, int]:
+    """Relevance terms without protected attributes, gendered words or the name."""
+    drop = GENDERED_WORDS | frozenset(tokenize(name or ""))
+    return text_terms(strip_protected(text[:MAX_PROFILE_TEXT]), skills, drop)
 
 
 def _section_lines(sections: list[Section], name: str) -> list[str]:

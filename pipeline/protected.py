@@ -1,7 +1,8 @@
 """Protected attributes: parsed for display and audit, never scored.
 
-:func:`strip_protected` removes them (and gendered words) from the text used for
-relevance so that they cannot move a score.
+:func:`strip_protected` removes their lines from the text used for relevance, and
+:data:`GENDERED_WORDS` (with the candidate's name) never become relevance terms, so
+none of them can move a score.
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ _PROTECTED_LINE = re.compile(
     r"photo|photograph)\b.*$",
     re.IGNORECASE | re.MULTILINE,
 )
-_GENDERED_RE = re.compile(
-    r"\b(?:he|she|him|her|his|hers|himself|herself|mr|mrs|ms|miss|male|female|man|woman|"
-    r"men|women|boy|girl|husband|wife|mother|father|son|daughter|married|single|divorced|"
-    r"widowed|pregnant|maternity|paternity|years?\s+old)\b\.?",
-    re.IGNORECASE,
+#: Words that say or hint at gender or family status; never relevance terms.
+GENDERED_WORDS = frozenset(
+    """he she him her his hers himself herself mr mrs ms miss male female man woman men women
+    boy girl husband wife mother father son daughter married single divorced widowed pregnant
+    maternity paternity""".split()
 )
 
 
@@ -64,11 +65,6 @@ def parse_protected(text: str, today: date) -> dict[str, Any]:
     return found
 
 
-def strip_protected(text: str, name: str | None) -> str:
-    """Text without the name, protected-attribute lines and gendered words."""
-    text = _PROTECTED_LINE.sub("", text)
-    if name:
-        for part in name.split():
-            if len(part) > 1:
-                text = re.sub(rf"\b{re.escape(part)}\b", " ", text, flags=re.IGNORECASE)
-    return _GENDERED_RE.sub(" ", text)
+def strip_protected(text: str) -> str:
+    """Text without its protected-attribute lines (gender, birth date, religion...)."""
+    return _PROTECTED_LINE.sub("", text)

@@ -27,13 +27,21 @@ STOPWORDS = frozenset(
 )
 
 
-def tokenize(text: str) -> list[str]:
-    return [t for t in _TOKEN_RE.findall(text.lower()) if t not in STOPWORDS and len(t) > 1]
+def tokenize(text: str, drop: frozenset[str] = frozenset()) -> list[str]:
+    """Lower-case terms of `text` without stop words, one-letter tokens and `drop`."""
+    return [
+        t
+        for t in _TOKEN_RE.findall(text.lower())
+        if len(t) > 1 and t not in STOPWORDS and t not in drop
+    ]
 
 
-def text_terms(text: str, skills: Iterable[str] = ()) -> dict[str, int]:
-    """The most frequent terms of `text`, plus one `skill:` term per canonical skill."""
-    counts = Counter(tokenize(text))
+def text_terms(
+    text: str, skills: Iterable[str] = (), drop: frozenset[str] = frozenset()
+) -> dict[str, int]:
+    """The most frequent terms of `text` (never those in `drop`), plus one `skill:` term
+    per canonical skill."""
+    counts = Counter(tokenize(text, drop))
     terms = dict(counts.most_common(MAX_TERMS))
     for skill in skills:
         terms["skill:" + skill.lower()] = 1

@@ -74,29 +74,30 @@ class Taxonomy:
         lowered = text.lower()
         if len(lowered) != len(text):  # a few characters change length when lowered
             lowered = "".join(ch.lower()[:1] or ch for ch in text)
-        tokens = [(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(lowered)]
+        matches = list(TOKEN_RE.finditer(lowered))
+        words = [m.group() for m in matches]
+        widths, aliases = self._widths, self.aliases
         hits: list[SkillHit] = []
+        count = len(words)
         i = 0
-        while i < len(tokens):
-            hit, width = self._match_at(tokens, i)
-            if hit is not None:
-                hits.append(hit)
-                i += width
+        while i < count:
+            longest = widths.get(words[i])
+            if longest is None:  # the common case: no alias starts with this token
+                i += 1
+                continue
+            for width in range(min(longest, count - i), 0, -1):
+                key = words[i] if width == 1 else " ".join(words[i : i + width])
+                skill = aliases.get(key)
+                if skill is not None:
+                    end = matches[i + width - 1].end()
+                    hits.append(SkillHit(skill, matches[i].start(), end, key in self.ambiguous))
+                    i += width
+                    break
             else:
                 i += 1
         if skill_context:
             return hits
         return _filter_ambiguous(text, hits)
-
-    def _match_at(self, tokens: list[tuple[str, int, int]], i: int) -> tuple[SkillHit | None, int]:
-        longest = self._widths.get(tokens[i][0], 0)
-        for width in range(min(longest, len(tokens) - i), 0, -1):
-            key = " ".join(tok[0] for tok in tokens[i : i + width]) if width > 1 else tokens[i][0]
-            skill = self.aliases.get(key)
-            if skill is not None:
-                hit = SkillHit(skill, tokens[i][1], tokens[i + width - 1][2], key in self.ambiguous)
-                return hit, width
-        return None, 1
 
 
 def _filter_ambiguous(text: str, hits: list[SkillHit]) -> list[SkillHit]:

@@ -31,6 +31,7 @@ def _cv(index: int) -> tuple[str, bytes]:
 
 
 @pytest.mark.slow
+@pytest.mark.mysql_only  # the flow runs on MariaDB (the make test-mysql pass)
 async def test_2500_files_in_three_uploads_then_one_screening(
     client: httpx.AsyncClient, make_user: UserFactory
 ) -> None:

@@ -1,13 +1,15 @@
 """kill -9 a worker in the middle of a 300-CV screening, then start a new one.
 
-Two identical postings screen the same 300 CVs: one with a worker that runs to the
-end (the clean run), one whose worker is SIGKILLed half-way and replaced. Both end with
-exactly one candidate per CV and the same ranking.
+It runs on MariaDB, in a database of its own. Two identical postings screen the same
+300 CVs: one with a worker that runs to the end (the clean run), one whose worker is
+SIGKILLed half-way and replaced. Both end with exactly one candidate per CV and the
+same ranking.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -23,6 +25,7 @@ from tests.faults.server import REPO, ApiServer, Process, base_env
 from tests.faults.test_outages import call, login, wait_for_status
 from tests.pipeline.fixtures import OCCUPATIONS, make_cv_pdf, make_cv_text
 from tests.support import database as db
+from tests.support.services import DEFAULT_MYSQL_URL, require_mysql
 
 pytestmark = pytest.mark.slow
 COUNT = 300
@@ -121,7 +124,11 @@ def _progress(url: str, token: str, job_id: str) -> int:
 
 
 def test_kill_9_worker_mid_screening(tmp_path: Path) -> None:
-    url = db.sqlite_url(tmp_path / "crash.db")
+    # its own database on the shared MariaDB: workers claim units with row locks there
+    url = os.environ.get("TEST_DATABASE_URL") or DEFAULT_MYSQL_URL
+    url = url.rsplit("/", 1)[0] + "/cvmatch_crash"
+    require_mysql(url)
+    db.run(db.recreate_mysql_database(url))
     db.migrate(url)
     env = base_env(tmp_path, url, LEASE_SECONDS="10", JOB_POLL_SECONDS="0.3")
     api = ApiServer({**env, "ENABLE_DISPATCHER": "false"}, tmp_path / "api.log")
