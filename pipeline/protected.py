@@ -13,19 +13,23 @@ from typing import Any
 
 from pipeline.dates import YEAR_RE
 
-_FIELD = r"^\s*[•\-*]?\s*{label}\s*[:\-\u2013]\s*(?P<value>.+?)\s*$"
+
+def _field(label: str) -> re.Pattern[str]:
+    """A "Label: value" line, searched in the whole text; its spaces never cross a line."""
+    label = label.replace(r"\s", r"[^\S\n]")
+    return re.compile(
+        rf"^[^\S\n]*[•\-*]?[^\S\n]*{label}[^\S\n]*[:\-\u2013][^\S\n]*(?P<value>.+?)[^\S\n]*$",
+        re.IGNORECASE | re.MULTILINE,
+    )
+
+
 _FIELDS = {
-    "gender": re.compile(_FIELD.format(label=r"(?:gender|sex)"), re.IGNORECASE),
-    "date_of_birth": re.compile(
-        _FIELD.format(label=r"(?:date\s+of\s+birth|d\.?o\.?b\.?|birth\s*date|born)"),
-        re.IGNORECASE,
-    ),
-    "age": re.compile(_FIELD.format(label=r"age"), re.IGNORECASE),
-    "nationality": re.compile(_FIELD.format(label=r"(?:nationality|citizenship)"), re.IGNORECASE),
-    "marital_status": re.compile(
-        _FIELD.format(label=r"(?:marital\s+status|civil\s+status)"), re.IGNORECASE
-    ),
-    "religion": re.compile(_FIELD.format(label=r"(?:religion|faith)"), re.IGNORECASE),
+    "gender": _field(r"(?:gender|sex)"),
+    "date_of_birth": _field(r"(?:date\s+of\s+birth|d\.?o\.?b\.?|birth\s*date|born)"),
+    "age": _field(r"age"),
+    "nationality": _field(r"(?:nationality|citizenship)"),
+    "marital_status": _field(r"(?:marital\s+status|civil\s+status)"),
+    "religion": _field(r"(?:religion|faith)"),
 }
 _AGE_RE = re.compile(r"\b(?P<age>[1-9]\d)\s*(?:years?\s*old|yrs?\s*old|y/o)\b", re.IGNORECASE)
 _PROTECTED_LINE = re.compile(
@@ -46,11 +50,9 @@ GENDERED_WORDS = frozenset(
 def parse_protected(text: str, today: date) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for key, pattern in _FIELDS.items():
-        for line in text.splitlines():
-            match = pattern.match(line)
-            if match:
-                found[key] = match.group("value")[:60]
-                break
+        match = pattern.search(text)
+        if match:
+            found[key] = match.group("value")[:60]
     age = found.get("age")
     if isinstance(age, str):
         digits = re.match(r"\d{1,2}", age.strip())

@@ -51,13 +51,15 @@ class Taxonomy:
         self.aliases = aliases
         self.ambiguous = ambiguous
         self._canon_lower = {name.lower(): name for name in skills}
-        # Longest alias (in tokens) starting with each token: most tokens start none.
-        self._widths: dict[str, int] = {}
+        # First tokens of aliases (most tokens start none), and every proper prefix of a
+        # multi-token alias: a match grows one token at a time while it is a prefix.
+        self._starts: set[str] = set()
+        self._prefixes: set[str] = set()
         for key in aliases:
-            first, _, _ = key.partition(" ")
-            width = min(key.count(" ") + 1, MAX_NGRAM)
-            if width > self._widths.get(first, 0):
-                self._widths[first] = width
+            words = key.split(" ")[:MAX_NGRAM]
+            self._starts.add(words[0])
+            for size in range(1, len(words)):
+                self._prefixes.add(" ".join(words[:size]))
 
     @classmethod
     def from_file(cls, path: Path) -> Taxonomy:
@@ -76,25 +78,27 @@ class Taxonomy:
             lowered = "".join(ch.lower()[:1] or ch for ch in text)
         matches = list(TOKEN_RE.finditer(lowered))
         words = [m.group() for m in matches]
-        widths, aliases = self._widths, self.aliases
+        starts, prefixes, aliases = self._starts, self._prefixes, self.aliases
         hits: list[SkillHit] = []
         count = len(words)
-        i = 0
-        while i < count:
-            longest = widths.get(words[i])
-            if longest is None:  # the common case: no alias starts with this token
-                i += 1
+        free = 0  # the first token not inside an earlier, longer hit
+        for i in [i for i, word in enumerate(words) if word in starts]:
+            if i < free:
                 continue
-            for width in range(min(longest, count - i), 0, -1):
-                key = words[i] if width == 1 else " ".join(words[i : i + width])
-                skill = aliases.get(key)
-                if skill is not None:
-                    end = matches[i + width - 1].end()
-                    hits.append(SkillHit(skill, matches[i].start(), end, key in self.ambiguous))
-                    i += width
-                    break
-            else:
-                i += 1
+            key = words[i]
+            found = aliases.get(key)
+            width = 1 if found is not None else 0
+            j = i + 1
+            while key in prefixes and j < count and j - i < MAX_NGRAM:  # longest match wins
+                key = f"{key} {words[j]}"
+                j += 1
+                if (skill := aliases.get(key)) is not None:
+                    found, width = skill, j - i
+            if found is not None:
+                matched = " ".join(words[i : i + width])
+                end = matches[i + width - 1].end()
+                hits.append(SkillHit(found, matches[i].start(), end, matched in self.ambiguous))
+                free = i + width
         if skill_context:
             return hits
         return _filter_ambiguous(text, hits)
