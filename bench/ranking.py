@@ -118,7 +118,9 @@ def evaluate_ranking(set_dir: Path = SET_DIR) -> dict[str, Any]:
             "family_MAP": _mean([f[0] for f in family]),
             "family_nDCG@10": _mean([f[1] for f in family]),
         }  # fmt: skip
-    return {"postings": len(postings), "cvs": len(ids), "results": results}
+    baselines = [figures for name, figures in results.items() if name != "cvmatch"]
+    best = {metric: max(b[metric] for b in baselines) for metric in baselines[0]}
+    return {"postings": len(postings), "cvs": len(ids), "results": results, "best_baseline": best}
 
 
 def _mean(values: list[float]) -> float:
