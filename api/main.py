@@ -22,7 +22,7 @@ from api.controller import job as job_controller
 from api.controller import metrics as metrics_controller
 from api.controller import status as status_controller
 from api.core import headers, limits, metrics, ratelimit, tracing
-from api.core.docs import install_docs
+from api.core.docs import document_limits, install_docs
 from api.core.errors import install_error_handlers
 from api.core.middleware import RequestContextMiddleware
 from api.service import dispatcher as job_dispatcher
@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(job_controller.router, prefix=API_PREFIX)
     app.include_router(status_controller.router, prefix=API_PREFIX)
     install_docs(app)
+    document_limits(app, rate_limited=settings.rate_limit_enabled)
     _install_console(app)
     return app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI
@@ -13,6 +14,8 @@ from fastapi.openapi.docs import (
 )
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+
+from api.core import ratelimit
 
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
@@ -47,3 +50,37 @@ def install_docs(app: FastAPI) -> None:
             redoc_favicon_url="/static/docs/favicon.png",
             with_google_fonts=False,
         )
+
+
+def document_limits(app: FastAPI, *, rate_limited: bool) -> None:
+    """Add to the OpenAPI schema what the limit middlewares answer, which no route
+    declares: 413 on every operation with a request body, and 429 with `Retry-After` on
+    login and on submissions (when rate limits are on)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        envelope = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+        retry_after = {"description": "Seconds to wait", "schema": {"type": "integer"}}
+        for path, item in schema.get("paths", {}).items():
+            for method, operation in item.items():
+                responses = operation.setdefault("responses", {})
+                if "requestBody" in operation:
+                    responses.setdefault(
+                        "413", {"description": "Request body too large", "content": envelope}
+                    )
+                if rate_limited and method == "post" and ratelimit.is_limited_path(path):
+                    responses.setdefault(
+                        "429",
+                        {
+                            "description": "Rate limited",
+                            "headers": {"Retry-After": retry_after},
+                            "content": envelope,
+                        },
+                    )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

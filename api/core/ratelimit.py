@@ -37,6 +37,11 @@ SUBMISSION_PATHS = (
 MAX_LOGIN_BODY = 16 * 1024
 
 
+def is_limited_path(path: str) -> bool:
+    """Whether a POST to `path` (a request path or a route template) is rate limited."""
+    return path.rstrip("/") == LOGIN_PATH or any(p.match(path) for p in SUBMISSION_PATHS)
+
+
 @dataclass(frozen=True)
 class Hit:
     count: int

@@ -41,6 +41,17 @@ async def test_docs_load_without_a_cdn(client: httpx.AsyncClient) -> None:
     assert flows["password"]["tokenUrl"] == "/api/v1/auth/token"
 
 
+async def test_schema_documents_the_limit_answers(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    for path, method in [("/api/v1/files", "post"), ("/api/v1/postings", "post")]:
+        assert paths[path][method]["responses"]["413"]["content"]  # the error envelope
+    for path in ("/api/v1/auth/token", "/api/v1/jobs", "/api/v1/postings/{posting_id}/screenings"):
+        limited = paths[path]["post"]["responses"]["429"]
+        assert "Retry-After" in limited["headers"]
+    assert "429" not in paths["/api/v1/postings"]["post"]["responses"]  # not rate limited
+    assert "413" not in paths["/api/v1/jobs"]["get"]["responses"]  # no body
+
+
 @pytest.mark.slow
 @pytest.mark.mysql_only
 async def test_ready_follows_a_private_mariadb_down_and_up(tmp_path: Path) -> None:
