@@ -60,12 +60,14 @@ GOALS: dict[str, str] = {
     "jobs_latency:cross_process_redis_ms.p50": "≤ 200 ms",
     "jobs_loop:default_switch_interval_5ms.busy_4_cpu_units_ms.p99": "≤ 25 ms",
     "jobs_loop:switch_interval_1.0ms.busy_4_cpu_units_ms.p99": "≤ 25 ms",
+    "jobs_loop:pipeline_processes_2.busy_4_cpu_units_ms.p99": "≤ 25 ms",
     "push_latency:local.p99_ms": "≤ 50 ms",
     "push_latency:redis.p99_ms": "≤ 100 ms",
     "pipeline_throughput:pipeline_cvs_per_s": "≥ 100 CVs/s",
     "pipeline_throughput:pipeline_time_over_extract_time": "≤ 2x",
     "pipeline_throughput:scaling_2_over_1": "≥ 1.7x",
-    "intake_memory:max_growth_mb": "≤ 16 MB",
+    "intake_memory:rss_growth_mb_max": "≤ 16 MB",
+    "intake_memory:rss_growth_mb_median": "≤ 16 MB",
     "quality:parsing.text.name.score": "≥ 0.90",
     "quality:parsing.text.contact.score": "≥ 0.95",
     "quality:parsing.text.graduation_year.score": "≥ 0.85",
@@ -249,7 +251,17 @@ def main() -> None:
     parser.add_argument("--only", action="append", default=[], help="a benchmark name")
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="print, keep the doc")
+    parser.add_argument(
+        "--render-from",
+        type=Path,
+        help="rewrite the doc from the result lines an earlier run printed (no rerun)",
+    )
     args = parser.parse_args()
+    if args.render_from:
+        lines = args.render_from.read_text(encoding="utf-8").splitlines()
+        kept = [json.loads(line) for line in lines if line.startswith('{"name"')]
+        DOC.write_text(render(kept), encoding="utf-8")
+        return
     names = discover()
     if args.list:
         print("\n".join(names))

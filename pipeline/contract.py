@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 JSON = dict[str, Any]
+T = TypeVar("T")
 
 
 class UnitContext(Protocol):
@@ -42,6 +43,12 @@ class UnitContext(Protocol):
 
     def checkpoint(self, state: JSON) -> None:
         """Remember how far this unit got; a re-run receives it as `resume`."""
+
+    def offload(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` for CPU-heavy work: in a worker process when the engine has a
+        process pool, else in this thread. `fn` must be a module-level function and its
+        arguments and result plain, picklable data."""
+        ...
 
 
 class UnitError(Exception):

@@ -120,7 +120,8 @@ def _total_years(jobs: list[Job], text: str, today: date) -> float | None:
     only recent roles)."""
     years = total_years([job.dates for job in jobs], today)
     stated = [float(m.group("n")) for m in _STATED_YEARS_RE.finditer(text)]
-    stated += [int(m.group("n")) / 12 for m in _STATED_MONTHS_RE.finditer(text)]
+    if "month" in text.lower():  # the months pattern cannot match otherwise
+        stated += [int(m.group("n")) / 12 for m in _STATED_MONTHS_RE.finditer(text)]
     stated = [value for value in stated if value < 50]
     best_stated = round(max(stated), 1) if stated else None
     if years and (best_stated is None or best_stated <= years):

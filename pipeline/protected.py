@@ -49,10 +49,11 @@ GENDERED_WORDS = frozenset(
 
 def parse_protected(text: str, today: date) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for key, pattern in _FIELDS.items():
-        match = pattern.search(text)
-        if match:
-            found[key] = match.group("value")[:60]
+    if _PROTECTED_LINE.search(text):  # every labelled field is also such a line
+        for key, pattern in _FIELDS.items():
+            match = pattern.search(text)
+            if match:
+                found[key] = match.group("value")[:60]
     age = found.get("age")
     if isinstance(age, str):
         digits = re.match(r"\d{1,2}", age.strip())

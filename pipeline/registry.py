@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.contract import JSON, PipelineDef, UnitContext
+from pipeline.contract import JSON, PipelineDef, UnitContext, UnitError
 from pipeline.errors import ExtractionError
 from pipeline.extract import extract_document
 from pipeline.parse import parse_cv
@@ -101,7 +101,7 @@ def parse_file(item: JSON) -> JSON:
     return {"profile": profile.to_dict()}
 
 
-def _outcome(item: JSON, cached: dict[str, Any]) -> JSON:
+def _outcome(item: JSON, cached: dict[str, Any], ctx: UnitContext) -> JSON:
     if item.get("intake_error"):
         error = item["intake_error"]
         return {"error_code": error.get("error_code"), "detail": error.get("detail")}
@@ -113,7 +113,9 @@ def _outcome(item: JSON, cached: dict[str, Any]) -> JSON:
             return {"error_code": hit["error_code"], "detail": hit.get("detail")}
         return {"profile": hit}
     try:
-        return parse_file(item)
+        return ctx.offload(parse_file, item)
+    except UnitError:
+        raise
     except Exception:
         logger.exception("parsing failed for file %s", item.get("file_id"))
         return {"error_code": "PARSE_FAILED", "detail": "the file could not be parsed"}
@@ -145,7 +147,7 @@ def _match_run(payload: JSON, ctx: UnitContext) -> JSON | None:
         if ctx.cancelled():
             return None
         item = files[index]
-        result = _match_result(posting, item, _outcome(item, cached))
+        result = _match_result(posting, item, _outcome(item, cached, ctx))
         ctx.put_result(f"file:{item['file_id']}", result)
         name = (result["profile"] or {}).get("name")
         event_keys = ("file_id", "filename", "status", "error_code", "detail", "score")

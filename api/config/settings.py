@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # jobs
     worker_concurrency: int = Field(default=2, ge=1, le=256)
     executor_threads: int = Field(default=4, ge=1, le=256)
+    #: worker processes for CPU-heavy pipeline steps (`ctx.offload`); 0 runs them in the
+    #: unit's executor thread, which shares this process's GIL with the event loop
+    pipeline_processes: int = Field(default=0, ge=0, le=64)
     enable_dispatcher: bool = True
     enable_test_pipelines: bool | None = None
     job_poll_seconds: float = Field(default=1.0, gt=0, le=60)

@@ -29,6 +29,7 @@ from api.config.settings import Settings
 from api.entity.job import Job
 from api.service import claims, completion, events
 from api.service.clock import retrying
+from api.service.offload import ProcessOffload
 from api.service.runner import Claim, Engine, UnitRun
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ class Dispatcher:
             worker_id=claims.new_worker_id(),
             lease_seconds=settings.lease_seconds,
             progress_gate={},
+            offload=ProcessOffload(settings.pipeline_processes)
+            if settings.pipeline_processes
+            else None,
         )
         self.runs: dict[tuple[int, int], tuple[UnitRun, asyncio.Task[None]]] = {}
         self.ready: deque[Claim] = deque()
@@ -241,6 +245,8 @@ class Dispatcher:
             await events.wake_dispatchers()
         except Exception:
             logger.exception("releasing leases at shutdown failed; they expire on their own")
+        if self.engine.offload is not None:
+            self.engine.offload.shutdown()
         logger.info("dispatcher %s stopped", self.worker_id)
 
 

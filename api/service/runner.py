@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,11 +25,13 @@ from api.entity.job import Job, JobUnit
 from api.service import completion, events
 from api.service.clock import is_retryable, retrying
 from api.service.hooks import hooks_for
+from api.service.offload import ProcessOffload
 from api.service.unit_io import Outcome, Pending, write_outcome, write_pending
 from pipeline.contract import JSON, UnitError
 from pipeline.registry import get_pipeline
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FLUSH_SECONDS = 0.1
 PROGRESS_EVENT_SECONDS = 0.25  # at most ~4 job.progress events per second per job
@@ -56,6 +58,8 @@ class Engine:
     worker_id: str
     lease_seconds: float
     progress_gate: dict[str, float]
+    #: where `ctx.offload` runs CPU-heavy steps; None runs them in the unit's thread
+    offload: ProcessOffload | None = None
 
     def progress_due(self, job_id: str) -> bool:
         now = time.monotonic()
@@ -68,7 +72,13 @@ class Engine:
 class Context:
     """The `UnitContext` handed to pipeline code; every method is thread-safe."""
 
-    def __init__(self, claim: Claim, post: Callable[[tuple[str, Any]], None]) -> None:
+    def __init__(
+        self,
+        claim: Claim,
+        post: Callable[[tuple[str, Any]], None],
+        offload: ProcessOffload | None = None,
+    ) -> None:
+        self._offload = offload
         self.job_id = claim.job_id
         self.unit_index = claim.index
         self.attempt = claim.attempt
@@ -93,6 +103,11 @@ class Context:
 
     def checkpoint(self, state: JSON) -> None:
         self._post(("checkpoint", state))
+
+    def offload(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._offload is None:
+            return fn(*args)
+        return self._offload.run(fn, *args)
 
     def cancelled(self) -> bool:
         if self.stop_reason is not None:
@@ -120,7 +135,7 @@ class UnitRun:
         self.engine = engine
         self.claim = claim
         self.loop = asyncio.get_running_loop()
-        self.ctx = Context(claim, self._post)
+        self.ctx = Context(claim, self._post, engine.offload)
         self._items: list[tuple[str, Any]] = []
         self._pending = Pending()
         self._done = asyncio.Event()

@@ -46,6 +46,9 @@ class FakeContext:
     def checkpoint(self, state: dict[str, Any]) -> None:
         self.checkpoints.append(state)
 
+    def offload(self, fn: Any, *args: Any) -> Any:
+        return fn(*args)
+
 
 def test_registry_contents() -> None:
     built_in = {"noop", "sleep", "cv_match", "cv_rescore"}

@@ -1,0 +1,54 @@
+"""CPU-heavy pipeline steps in worker processes (`PIPELINE_PROCESSES` > 0).
+
+Units run on the thread executor; pure-Python work there holds the GIL, so four busy
+units stretch the event loop's turns (see docs/benchmarks.md, `jobs_loop`). A unit's
+`ctx.offload(fn, *args)` sends `fn` to a process pool instead: the unit's thread only
+waits, and the loop keeps answering. `fn` and its arguments must be picklable (a
+module-level function and plain data).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from pipeline.contract import UnitError
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class ProcessOffload:
+    """A process pool that replaces itself when one of its processes dies."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # spawn: a fork of a process running an event loop and threads is not safe
+        return ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+
+    def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` in a pool process; blocks the calling (executor) thread only."""
+        pool = self._pool
+        try:
+            return pool.submit(fn, *args).result()
+        except BrokenProcessPool as exc:
+            with self._lock:
+                if self._pool is pool:  # the first thread to notice replaces it
+                    logger.warning("a pipeline worker process died; starting a new pool")
+                    self._pool = self._new_pool()
+                    pool.shutdown(wait=False, cancel_futures=True)
+            raise UnitError(
+                "WORKER_PROCESS_DIED", "a pipeline worker process died", transient=True
+            ) from exc
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
