@@ -28,7 +28,7 @@ migrate: $(VENV)/.runtime
 	$(PY) -m alembic upgrade head
 
 run: migrate
-	$(PY) -m uvicorn api.main:app --host $(HOST) --port $(PORT)
+	$(PY) -m uvicorn api.main:app --host $(HOST) --port $(PORT) --ws-per-message-deflate false
 
 serve: migrate
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py api.main:app

@@ -9,7 +9,7 @@ import os
 _host = os.environ.get("HOST", "0.0.0.0")
 bind = os.environ.get("BIND", f"{_host}:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
-worker_class = "uvicorn_worker.UvicornWorker"
+worker_class = "api.serve.Worker"  # uvicorn workers, no WebSocket compression
 # a worker that stops answering its heartbeat for this long is restarted
 timeout = int(os.environ.get("WORKER_TIMEOUT", "60"))
 # on SIGTERM: running job units get this long to reach a checkpoint and release

@@ -76,7 +76,7 @@ def run_server(
             "-w",
             str(workers),
             "-k",
-            "uvicorn_worker.UvicornWorker",
+            "api.serve.Worker",
             "-b",
             f"127.0.0.1:{port}",
             "--graceful-timeout",
@@ -94,6 +94,8 @@ def run_server(
             str(port),
             "--timeout-graceful-shutdown",
             "10",
+            "--ws-per-message-deflate",
+            "false",
         ]
     log = tmp / f"server-{port}.log"
     with open(log, "wb") as out:

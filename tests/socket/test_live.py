@@ -225,6 +225,8 @@ async def test_two_gunicorn_workers_share_events_through_redis(
                 ws = await websockets.connect(url)
                 sockets.append(ws)
                 pids.add(ws.response.headers["X-Worker-Pid"])
+                # the deployed worker class turns per-message compression off
+                assert "Sec-WebSocket-Extensions" not in ws.response.headers
                 if len(pids) == 2 and len(sockets) >= 4:
                     break
             assert len(pids) == 2, "every connection landed on one worker"
