@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FLUSH_SECONDS = 0.1
+#: events a client waits for (`job.log`, `job.file`...) are flushed after at most this
+#: long; progress, results and checkpoints alone wait for FLUSH_SECONDS
+EVENT_FLUSH_SECONDS = 0.02
+_URGENT = frozenset({"log", "emit"})
 PROGRESS_EVENT_SECONDS = 0.25  # at most ~4 job.progress events per second per job
 
 
@@ -139,6 +143,7 @@ class UnitRun:
         self._items: list[tuple[str, Any]] = []
         self._pending = Pending()
         self._done = asyncio.Event()
+        self._urgent = asyncio.Event()
         self.lease_lost = False
 
     def _post(self, item: tuple[str, Any]) -> None:
@@ -148,6 +153,8 @@ class UnitRun:
 
     def _append(self, item: tuple[str, Any]) -> None:
         self._items.append(item)
+        if item[0] in _URGENT:
+            self._urgent.set()
 
     def stop(self, reason: str) -> None:
         if self.ctx.stop_reason is None or reason == "shutdown":
@@ -159,6 +166,7 @@ class UnitRun:
             outcome = await self._run()
         finally:
             self._done.set()
+            self._urgent.set()  # wake the flusher now
             await flusher
         self._absorb()
         await self._finish(outcome)
@@ -225,11 +233,21 @@ class UnitRun:
                 pending.drafts.append(events.Draft(value[0], data=value[1]))
 
     async def _flush_loop(self) -> None:
-        while not self._done.is_set():
+        """Flush every FLUSH_SECONDS, or EVENT_FLUSH_SECONDS after an event arrived; what
+        arrives while a flush runs goes in the next one (one transaction per batch)."""
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._done.wait(), FLUSH_SECONDS)
-            if self._done.is_set():
+                await asyncio.wait_for(
+                    self._urgent.wait(), max(0.0, last + FLUSH_SECONDS - loop.time())
+                )
+            if self._done.is_set():  # the unit's last write takes what is left
                 return
+            if self._urgent.is_set():  # batch what follows closely, then go
+                await asyncio.sleep(max(0.0, last + EVENT_FLUSH_SECONDS - loop.time()))
+            self._urgent.clear()
+            last = loop.time()
             self._absorb()
             if not self._pending.empty():
                 try:
