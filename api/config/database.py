@@ -41,8 +41,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    # READ COMMITTED for every transaction: under InnoDB's default REPEATABLE READ an
+    # UPDATE keeps next-key locks on every row it scans, which makes claims, flushes,
+    # cancels and the recovery sweep deadlock each other. Set on the engine, not per
+    # session, so no connection checkout pays a SET statement.
     return create_async_engine(
         url.update_query_dict({"charset": "utf8mb4"}),
+        isolation_level="READ COMMITTED",
         echo=settings.db_echo,
         pool_pre_ping=True,
         pool_recycle=settings.db_pool_recycle,

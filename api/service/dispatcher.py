@@ -23,7 +23,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.config.settings import Settings
 from api.entity.job import Job
@@ -262,22 +262,6 @@ def load_extra_pipelines(settings: Settings) -> None:
         importlib.import_module(name)
 
 
-def engine_sessions(
-    sessionmaker: async_sessionmaker[AsyncSession],
-) -> async_sessionmaker[AsyncSession]:
-    """Sessions for the engine's own transactions: READ COMMITTED on MySQL/MariaDB.
-
-    Under the default REPEATABLE READ, InnoDB keeps next-key locks on every row an
-    UPDATE scans; READ COMMITTED locks only matching rows, which removes most
-    deadlocks between claims, flushes, cancels and the recovery sweep.
-    """
-    bind = sessionmaker.kw.get("bind")
-    if not isinstance(bind, AsyncEngine) or bind.dialect.name not in {"mysql", "mariadb"}:
-        return sessionmaker
-    committed = bind.execution_options(isolation_level="READ COMMITTED")
-    return async_sessionmaker(committed, expire_on_commit=False, autoflush=False)
-
-
 async def start_engine(
     *,
     settings: Settings,
@@ -291,7 +275,7 @@ async def start_engine(
     if not settings.enable_dispatcher:
         return None
     dispatcher = Dispatcher(
-        settings=settings, sessionmaker=engine_sessions(sessionmaker), executor=executor, bus=bus
+        settings=settings, sessionmaker=sessionmaker, executor=executor, bus=bus
     )
     await dispatcher.start()
     return dispatcher
