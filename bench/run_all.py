@@ -61,6 +61,7 @@ GOALS: dict[str, str] = {
     "jobs_loop:default_switch_interval_5ms.busy_4_cpu_units_ms.p99": "≤ 25 ms",
     "jobs_loop:switch_interval_1.0ms.busy_4_cpu_units_ms.p99": "≤ 25 ms",
     "jobs_loop:pipeline_processes_2.busy_4_cpu_units_ms.p99": "≤ 25 ms",
+    "push_fanout:rss_per_connection_kb": "≤ 50 KB",
     "push_latency:local.p99_ms": "≤ 50 ms",
     "push_latency:redis.p99_ms": "≤ 100 ms",
     "pipeline_throughput:pipeline_cvs_per_s": "≥ 100 CVs/s",
@@ -191,7 +192,7 @@ def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _goal(key: str, figures: dict[str, Any], flat: dict[str, Any], bench: str = "") -> str:
+def _goal(key: str, figures: dict[str, Any], bench: str) -> str:
     if f"{bench}:{key}" in GOALS:
         return GOALS[f"{bench}:{key}"]
     goals = figures.get("goals") if isinstance(figures.get("goals"), dict) else {}
@@ -199,9 +200,6 @@ def _goal(key: str, figures: dict[str, Any], flat: dict[str, Any], bench: str = 
     for name in (key, key.replace(".", "_"), leaf):
         if name in goals:
             return str(goals[name])
-    for name, value in flat.items():
-        if name.startswith("goal") and name.split("_", 1)[-1] in leaf:
-            return str(value)
     return "—"
 
 
@@ -225,7 +223,7 @@ def rows_for(result: dict[str, Any]) -> list[list[str]]:
         rows.append(
             [
                 f"{name}: {key}",
-                _goal(key, figures, flat, name),
+                _goal(key, figures, name),
                 _fmt(value),
                 _fmt(baseline) if baseline is not None else "—",
                 PEERS.get(f"{name}:{key}", ""),

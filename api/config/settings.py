@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     #: worker processes for CPU-heavy pipeline steps (`ctx.offload`); 0 runs them in the
     #: unit's executor thread, which shares this process's GIL with the event loop
     pipeline_processes: int = Field(default=0, ge=0, le=64)
+    #: a unit's events (`job.file`, `job.log`) are written and pushed this soon after
+    #: they happen; larger values batch more per transaction (faster screenings on a
+    #: database with slow commits, slower live updates)
+    event_flush_ms: int = Field(default=20, ge=1, le=1000)
     enable_dispatcher: bool = True
     enable_test_pipelines: bool | None = None
     job_poll_seconds: float = Field(default=1.0, gt=0, le=60)

@@ -59,6 +59,7 @@ class Dispatcher:
             offload=ProcessOffload(settings.pipeline_processes)
             if settings.pipeline_processes
             else None,
+            event_flush_seconds=settings.event_flush_ms / 1000,
         )
         self.runs: dict[tuple[int, int], tuple[UnitRun, asyncio.Task[None]]] = {}
         self.ready: deque[Claim] = deque()

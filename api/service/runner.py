@@ -64,6 +64,8 @@ class Engine:
     progress_gate: dict[str, float]
     #: where `ctx.offload` runs CPU-heavy steps; None runs them in the unit's thread
     offload: ProcessOffload | None = None
+    #: how soon a unit's events reach the database and the bus (EVENT_FLUSH_MS)
+    event_flush_seconds: float = EVENT_FLUSH_SECONDS
 
     def progress_due(self, job_id: str) -> bool:
         now = time.monotonic()
@@ -233,7 +235,7 @@ class UnitRun:
                 pending.drafts.append(events.Draft(value[0], data=value[1]))
 
     async def _flush_loop(self) -> None:
-        """Flush every FLUSH_SECONDS, or EVENT_FLUSH_SECONDS after an event arrived; what
+        """Flush every FLUSH_SECONDS, or `event_flush_seconds` after an event arrived; what
         arrives while a flush runs goes in the next one (one transaction per batch)."""
         loop = asyncio.get_running_loop()
         last = loop.time()
@@ -245,7 +247,7 @@ class UnitRun:
             if self._done.is_set():  # the unit's last write takes what is left
                 return
             if self._urgent.is_set():  # batch what follows closely, then go
-                await asyncio.sleep(max(0.0, last + EVENT_FLUSH_SECONDS - loop.time()))
+                await asyncio.sleep(max(0.0, last + self.engine.event_flush_seconds - loop.time()))
             self._urgent.clear()
             last = loop.time()
             self._absorb()

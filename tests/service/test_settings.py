@@ -1,11 +1,16 @@
-"""Settings from the environment: CSV lists, production guards, drivers."""
+"""Settings from the environment: CSV lists, production guards, drivers, engine sizes."""
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pydantic import ValidationError
 
+from api.config.database import create_engine, create_sessionmaker
 from api.config.settings import DEFAULT_SECRET, Settings
+from api.service.dispatcher import Dispatcher
+from api.socket.bus import create_bus
 
 
 def test_cors_origins_from_comma_separated_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -37,3 +42,35 @@ def test_unknown_database_driver_is_rejected(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("DATABASE_URL", "postgresql://x/y")
     with pytest.raises(ValidationError, match="DATABASE_URL"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("name", "bad"),
+    [("PIPELINE_PROCESSES", "-1"), ("EVENT_FLUSH_MS", "0"), ("EVENT_FLUSH_MS", "5000")],
+)
+def test_engine_sizes_are_bounded(monkeypatch: pytest.MonkeyPatch, name: str, bad: str) -> None:
+    monkeypatch.setenv(name, bad)
+    with pytest.raises(ValidationError, match=name.lower()):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+async def test_the_dispatcher_takes_the_flush_delay_and_the_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EVENT_FLUSH_MS", "100")
+    monkeypatch.setenv("PIPELINE_PROCESSES", "1")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    engine = create_engine(settings.model_copy(update={"database_url": "sqlite+aiosqlite://"}))
+    dispatcher = Dispatcher(
+        settings=settings,
+        sessionmaker=create_sessionmaker(engine),
+        executor=ThreadPoolExecutor(1),
+        bus=create_bus(None),
+    )
+    try:
+        assert dispatcher.engine.event_flush_seconds == 0.1
+        assert dispatcher.engine.offload is not None and dispatcher.engine.offload.processes == 1
+    finally:
+        assert dispatcher.engine.offload is not None
+        dispatcher.engine.offload.shutdown()
+        await engine.dispose()
