@@ -175,6 +175,8 @@ async def test_list_filters_and_pages(client: httpx.AsyncClient, make_user: User
     assert second["next_cursor"] is None
     noop = (await client.get(JOBS, params={"pipeline": "noop"}, headers=user)).json()
     assert [j["id"] for j in noop["items"]] == ids[3:]
+    for job_id in ids:  # end with no unit in flight (shutdown mid-unit is tested elsewhere)
+        assert (await wait_job(client, user, job_id))["status"] == "succeeded"
 
 
 async def test_status_counts(client: httpx.AsyncClient, make_user: UserFactory) -> None:
