@@ -16,7 +16,7 @@ TITLE_WORDS = frozenset(
     therapist physician surveyor estimator foreman agent officer member expert professional
     operator editor writer producer planner buyer cashier receptionist secretary tutor
     lecturer professor researcher fellow apprentice trainee staff worker practitioner
-    generalist partner""".split()
+    generalist partner educator""".split()
 )
 COMPANY_WORDS = frozenset(
     """ltd limited inc inc. llc llp corp corporation pvt private plc gmbh ag sa co company
@@ -37,6 +37,7 @@ class Job:
     company: str | None
     dates: DateRange
     line: int  # index of the date line in the section
+    section: int = 0  # index of the section among the CV's sections
 
 
 def _score(text: str, words: frozenset[str]) -> int:
@@ -80,11 +81,11 @@ def _pick(candidates: list[str]) -> tuple[str | None, str | None]:
     return title[:120], company[:120]
 
 
-def parse_jobs(lines: list[str]) -> list[Job]:
+def parse_jobs(lines: list[str], section: int = 0) -> list[Job]:
     """Every date range in `lines` opens a job; its title and company sit beside or above."""
     jobs: list[Job] = []
     for index, line in enumerate(lines):
         for dates in find_ranges(line)[:1]:
             title, company = _pick(_candidates(lines, index, dates))
-            jobs.append(Job(title, company, dates, index))
+            jobs.append(Job(title, company, dates, index, section))
     return jobs

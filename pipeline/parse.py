@@ -81,28 +81,30 @@ def _section_lines(sections: list[Section], name: str) -> list[str]:
 
 
 def _jobs(sections: list[Section]) -> list[Job]:
-    experience = [s for s in sections if s.name == "experience"]
+    experience = [i for i, s in enumerate(sections) if s.name == "experience"]
     if experience:
-        return [job for s in experience for job in parse_jobs(s.lines)]
+        return [job for i in experience for job in parse_jobs(sections[i].lines, section=i)]
     # No experience heading: take dated lines outside education and header blocks.
-    pool = [s for s in sections if s.name not in {"education", "certifications", "personal"}]
-    jobs = [job for s in pool for job in parse_jobs(s.lines)]
+    skip = {"education", "certifications", "personal"}
+    pool = [i for i, s in enumerate(sections) if s.name not in skip]
+    jobs = [job for i in pool for job in parse_jobs(sections[i].lines, section=i)]
     return [job for job in jobs if job.title or job.company]
 
 
 def _line_infos(sections: list[Section], jobs: list[Job], today: date) -> list[LineInfo]:
     infos: list[LineInfo] = []
-    for section in sections:
-        marks = sorted(j.line for j in jobs) if section.name == "experience" else []
-        ends = {j.line: (j.dates.end or (today.year, today.month))[0] for j in jobs}
+    for number, section in enumerate(sections):
+        own = [(j.line, i) for i, j in enumerate(jobs) if j.section == number]
+        own.sort()
         for index, line in enumerate(section.lines):
             inline = inline_section(line)
             name = inline[0] if inline else section.name
-            end_year = None
-            if marks:
-                current = [m for m in marks if m <= index + 1]
-                end_year = ends[current[-1]] if current else ends[marks[0]]
-            infos.append(LineInfo(line, name, end_year))
+            job = None
+            if own and section.name == "experience":
+                current = [i for mark, i in own if mark <= index + 1]
+                job = current[-1] if current else own[0][1]
+            end_year = None if job is None else (jobs[job].dates.end or (today.year, 0))[0]
+            infos.append(LineInfo(line, name, end_year, job))
     return infos
 
 

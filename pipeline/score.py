@@ -8,29 +8,58 @@ birth, photo, marital status, nationality or religion: those are parsed into
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from pipeline.education import LEVEL_ORDER
 from pipeline.posting import resolve_posting
 from pipeline.relevance import cosine_scores, text_terms
-from pipeline.titles import title_similarity
+from pipeline.titles import title_similarity, title_tokens
 
 __all__ = ["resolve_posting", "score_one", "score_pool"]
 
-#: Credit for a skill only listed (no years, not seen in a dated job).
-LISTED_ONLY_CREDIT = 0.6
+#: Credit for a posting skill by its evidence: used in a job like the posted one, used in
+#: another dated job (or with stated years), or only listed (skills or keywords section).
+#: A listed skill of a candidate who has worked in the posted kind of role counts as used.
+ROLE_CREDIT = 1.0
+USED_CREDIT = 0.6
+LISTED_ONLY_CREDIT = 0.35
+#: Title similarity from which a job counts as the posted kind of role.
+RELATED_TITLE = 0.5
+#: Share of a year in an unrelated job that counts towards the posting's minimum years.
+UNRELATED_YEAR_CREDIT = 0.25
 #: Cosine similarity treated as a perfect text match.
 FULL_TEXT_MATCH = 0.45
 
 
-def _skill_credit(profile: dict[str, Any]) -> dict[str, tuple[float, str]]:
+def _related_jobs(posting_title: str, experience: list[dict[str, Any]]) -> list[bool]:
+    """Which experience entries are the posted kind of role. Without a posting title or a
+    parsed job title this cannot be told, and the job is given the benefit of the doubt."""
+    if not title_tokens(posting_title):
+        return [True] * len(experience)
+    return [not title_tokens(job.get("title") or "")
+            or title_similarity(posting_title, [job["title"]]) >= RELATED_TITLE
+            for job in experience]  # fmt: skip
+
+
+def _skill_credit(profile: dict[str, Any], related: list[bool]) -> dict[str, tuple[float, str]]:
     credit: dict[str, tuple[float, str]] = {}
     evidence = {row["skill"]: row for row in profile.get("skill_evidence") or []}
     for skill in profile.get("skills") or []:
         row = evidence.get(skill) or {}
-        backed = row.get("last_used") is not None or row.get("years") is not None
-        credit[skill.lower()] = (1.0 if backed else LISTED_ONLY_CREDIT, row.get("evidence") or "")
+        jobs = row.get("jobs")
+        if jobs is None and row.get("last_used") is not None:
+            value = ROLE_CREDIT  # a profile parsed before jobs were recorded per skill
+        elif any(related[j] for j in jobs or [] if j < len(related)):
+            value = ROLE_CREDIT
+        elif jobs or row.get("last_used") is not None or row.get("years") is not None:
+            value = USED_CREDIT
+        elif any(related):
+            value = USED_CREDIT
+        else:
+            value = LISTED_ONLY_CREDIT
+        credit[skill.lower()] = (value, row.get("evidence") or "")
     return credit
 
 
@@ -58,6 +87,27 @@ def _experience_fit(min_years: float | None, years: float | None) -> float:
     if min_years <= 0:
         return 1.0
     return max(0.0, min(1.0, (years or 0.0) / min_years))
+
+
+def _months(job: dict[str, Any], today: date) -> int:
+    try:
+        start = int(job["start"][:4]) * 12 + int(job["start"][5:7])
+        end_text = job.get("end") or "present"
+        end = (today.year * 12 + today.month if end_text == "present"
+               else int(end_text[:4]) * 12 + int(end_text[5:7]))  # fmt: skip
+    except (KeyError, TypeError, ValueError):
+        return 0
+    return max(0, end - start + 1)
+
+
+def _relevant_years(profile: dict[str, Any], related: list[bool]) -> float | None:
+    """Years of experience, with time in unrelated jobs counted at a reduced rate."""
+    years = profile.get("total_years_experience")
+    months = [_months(job, date.today()) for job in profile.get("experience") or []]
+    if years is None or not sum(months):
+        return years
+    share = sum(m for m, rel in zip(months, related, strict=True) if rel) / sum(months)
+    return float(years) * (share + UNRELATED_YEAR_CREDIT * (1.0 - share))
 
 
 def _education_fit(level: str | None, education: list[dict[str, Any]]) -> float:
@@ -99,7 +149,9 @@ def score_pool(posting: dict[str, Any], profiles: list[dict[str, Any]]) -> list[
 def _score(
     posting: dict[str, Any], weights: dict[str, float], profile: dict[str, Any], relevance: float
 ) -> dict[str, Any]:
-    credit = _skill_credit(profile)
+    experience = profile.get("experience") or []
+    related = _related_jobs(posting.get("title") or "", experience)
+    credit = _skill_credit(profile, related)
     req, req_matched, missing = _skills_score(posting.get("required_skills") or [], credit)
     pref, pref_matched, _ = _skills_score(posting.get("preferred_skills") or [], credit)
     components = {
@@ -108,7 +160,7 @@ def _score(
         "text_relevance": min(1.0, relevance / FULL_TEXT_MATCH),
         "title_similarity": title_similarity(posting.get("title") or "", _recent_titles(profile)),
         "experience_fit": _experience_fit(
-            posting.get("min_years_experience"), profile.get("total_years_experience")
+            posting.get("min_years_experience"), _relevant_years(profile, related)
         ),
         "education_fit": _education_fit(
             posting.get("education_level"), profile.get("education") or []

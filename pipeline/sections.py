@@ -31,7 +31,7 @@ HEADINGS: dict[str, tuple[str, ...]] = {
         "software skills", "computer skills", "professional skills", "key competencies",
         "technical expertise", "tools and technologies", "skills and abilities",
         "additional skills", "technical summary", "soft skills", "non technical skills",
-        "strengths", "specialties", "technical competencies", "core strengths",
+        "strengths", "specialties", "technical competencies", "core strengths", "keywords",
     ),
     "projects": ("projects", "academic projects", "key projects", "personal projects", "project"),
     "certifications": (

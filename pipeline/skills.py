@@ -28,11 +28,12 @@ _PAREN_RE = re.compile(r"\([^)]*\)")
 
 @dataclass
 class LineInfo:
-    """One CV line with the section it sits in and the end year of its job, if any."""
+    """One CV line with the section it sits in and, inside a job, its end year and index."""
 
     text: str
     section: str
     job_end_year: int | None
+    job: int | None = None
 
 
 def _years_near(text: str, start: int, end: int) -> float | None:
@@ -68,9 +69,11 @@ def collect_skills(
             if hit.skill not in best:
                 order.append(hit.skill)
             elif this_rank >= rank[hit.skill]:
-                if years is not None and best[hit.skill]["years"] is None:
-                    best[hit.skill]["years"] = years
-                _update_last_used(best[hit.skill], info.job_end_year)
+                row = best[hit.skill]
+                if years is not None and row["years"] is None:
+                    row["years"] = years
+                _update_last_used(row, info.job_end_year)
+                _add_job(row, info.job)
                 continue
             previous = best.get(hit.skill)
             best[hit.skill] = {
@@ -78,7 +81,9 @@ def collect_skills(
                 "evidence": " ".join(info.text.split())[:200],
                 "years": years if years is not None else (previous or {}).get("years"),
                 "last_used": info.job_end_year,
+                "jobs": [] if previous is None else previous["jobs"],
             }
+            _add_job(best[hit.skill], info.job)
             if previous is not None:
                 _update_last_used(best[hit.skill], previous["last_used"])
             rank[hit.skill] = this_rank
@@ -112,9 +117,16 @@ def _add_listed_items(
                 if raw in info.text
                 else None,
                 "last_used": None,
+                "jobs": [],
             }
 
 
 def _update_last_used(row: dict[str, Any], year: int | None) -> None:
     if year is not None and (row["last_used"] is None or year > row["last_used"]):
         row["last_used"] = year
+
+
+def _add_job(row: dict[str, Any], job: int | None) -> None:
+    """Remember the experience entry (index into `experience`) a skill was seen in."""
+    if job is not None and job not in row["jobs"]:
+        row["jobs"].append(job)
