@@ -63,6 +63,15 @@ def _skill_items(labels: list[str], taxonomy: Taxonomy) -> set[str]:
     return items
 
 
+def _labelled_years(stated: list[str] | None) -> float | None:
+    """The labelled experience in years; a label such as "6 months" is half a year."""
+    number = re.search(r"\d+(?:\.\d+)?", stated[0]) if stated else None
+    if number is None:
+        return None
+    months_only = re.fullmatch(r"\s*\d+(?:\.\d+)?\s*months?\s*", stated[0] if stated else "", re.I)
+    return float(number.group()) / (12 if months_only else 1)
+
+
 def score_profile(row: dict[str, Any], profile: Profile, taxonomy: Taxonomy) -> dict[str, Any]:
     """Per-field outcomes for one resume: True/False, or None when the field is not labelled."""
     labels = row["labels"]
@@ -85,14 +94,13 @@ def score_profile(row: dict[str, Any], profile: Profile, taxonomy: Taxonomy) -> 
     out["companies"] = (
         None if not companies else sum(_fuzzy_in(c, got) for c in companies) / len(companies)
     )
-    stated = labels.get("Years of Experience")
-    number = re.search(r"\d+(?:\.\d+)?", stated[0]) if stated else None
+    wanted = _labelled_years(labels.get("Years of Experience"))
     out["years"] = (
         None
-        if not number
+        if wanted is None
         else (
             profile.total_years_experience is not None
-            and abs(profile.total_years_experience - float(number.group())) <= 1
+            and abs(profile.total_years_experience - wanted) <= 1
         )
     )
     items = _skill_items(labels.get("Skills", []), taxonomy)

@@ -25,6 +25,12 @@ _STATED_YEARS_RE = re.compile(
     r"(?:[\w-]+\s+){0,3}?(?:experience|exp\b)",
     re.IGNORECASE,
 )
+# "total work experience of 2.5 years", "Total IT experience: 4 yrs", "experience - 6+ years"
+_STATED_AFTER_RE = re.compile(
+    r"\bexperience\s*(?:of|:|-|\u2013)\s*(?:about\s+|around\s+|over\s+|nearly\s+|"
+    r"more than\s+|almost\s+)?(?P<n>\d{1,2}(?:\.\d)?)\s*\+?\s*(?:years?|yrs?)\b",
+    re.IGNORECASE,
+)
 _STATED_MONTHS_RE = re.compile(
     r"(?<!\band\s)(?P<n>\d{1,2})\s*months?\s+(?:of\s+)?(?:[\w-]+\s+){0,3}?experience",
     re.IGNORECASE,
@@ -122,6 +128,7 @@ def _total_years(jobs: list[Job], text: str, today: date) -> float | None:
     only recent roles)."""
     years = total_years([job.dates for job in jobs], today)
     stated = [float(m.group("n")) for m in _STATED_YEARS_RE.finditer(text)]
+    stated += [float(m.group("n")) for m in _STATED_AFTER_RE.finditer(text)]
     if "month" in text.lower():  # the months pattern cannot match otherwise
         stated += [int(m.group("n")) / 12 for m in _STATED_MONTHS_RE.finditer(text)]
     stated = [value for value in stated if value < 50]

@@ -106,6 +106,31 @@ def test_stated_years_count_when_no_ranges() -> None:
     assert profile.total_years_experience == 7.0
 
 
+@pytest.mark.parametrize(
+    ("line", "years"),
+    [
+        ("Total work experience of 3.5 years in payroll and HR systems.", 3.5),
+        ("Total IT experience: 9 yrs", 9.0),
+        ("Overall experience - over 12 years across retail banking", 12.0),
+        ("Professional experience of about 6+ years as a site engineer", 6.0),
+    ],
+)
+def test_stated_experience_of_n_years_counts(line: str, years: float) -> None:
+    profile = parse_cv(f"Noor Haddad\n{line}\n")
+    assert profile.total_years_experience == years
+
+
+def test_stated_years_win_over_shorter_listed_ranges() -> None:
+    text = ("Ines Valko\nTotal experience of 5 years.\n\nEXPERIENCE\nAnalyst\n"
+            "Kestrel Ltd | Jan 2022 - Dec 2023\n")  # fmt: skip
+    assert parse_cv(text, today=TODAY).total_years_experience == 5.0
+
+
+def test_experience_in_a_skill_list_is_not_a_statement() -> None:
+    text = "Ines Valko\nSKILLS\nJava (2 years), SQL (less than 1 year), experienced in Excel\n"
+    assert parse_cv(text, today=TODAY).total_years_experience is None
+
+
 def test_odd_input_does_not_raise() -> None:
     for text in ["", "\n\n", "x" * 5000, "• • •\n----\n2020-2021\n", "@@@ 12/13/2020"]:
         assert isinstance(parse_cv(text), Profile)
