@@ -109,7 +109,7 @@ def title_head(title: str) -> str | None:
 
 def _heads_differ(one: str, other: str) -> bool:
     a, b = title_head(one), title_head(other)
-    return bool(a and b and a != b and a not in _GENERIC_HEADS and b not in _GENERIC_HEADS)
+    return bool(a and b and a != b and not (a in _GENERIC_HEADS and b in _GENERIC_HEADS))
 
 
 def title_similarity(posting_title: str, titles: list[str]) -> float:

@@ -139,8 +139,9 @@ def test_title_similarity_reads_the_role_noun_and_drops_qualifiers() -> None:
     assert title_head("Software Engineer (Java)") == "engineer"
     assert title_similarity("QA Automation Engineer", ["Test Engineer"]) == 1.0
     assert title_similarity("Financial Analyst", ["Finance Analyst"]) == 1.0
-    # A generic head noun does not count as a different role.
+    # Two generic head nouns do not make a different role; a specific one against one does.
     assert title_similarity("Digital Marketing Specialist", ["Marketing Executive"]) > 0.3
+    assert title_similarity("Financial Analyst", ["Recruitment Consultant (Finance)"]) < 0.5
 
 
 def test_the_current_title_counts_more_than_an_old_one() -> None:
