@@ -93,8 +93,9 @@ async def claim_units(
             .where(Job.id.in_(starting))
             .values(status="running", started_at=func.coalesce(Job.started_at, now))
         )
-        for job_id in starting:
-            published += await events.append(session, job_id, [events.Draft("job.status")])
+        published = await events.append_many(
+            session, {job_id: [events.Draft("job.status")] for job_id in starting}
+        )
     await session.commit()
     claims = [
         Claim(u.id, u.job_id, u.index, u.attempts, max_attempts, pipeline, u.payload, u.checkpoint)

@@ -97,10 +97,10 @@ async def _run_finalize(session: AsyncSession, job: Job) -> dict[str, Any]:
         return {}
 
 
-def _final_status(job: Job, counts: dict[str, int]) -> str:
-    if job.error_code or counts.get("failed"):
+def final_status(error_code: str | None, cancel_requested: bool, counts: dict[str, int]) -> str:
+    if error_code or counts.get("failed"):
         return "failed"
-    if job.cancel_requested or counts.get("cancelled"):
+    if cancel_requested or counts.get("cancelled"):
         return "cancelled"
     return "succeeded"
 
@@ -115,7 +115,7 @@ async def finish_job_if_done(*, session: AsyncSession, job_id: str) -> bool:
         return False
     extra = await _run_finalize(session, job)
     await session.refresh(job)
-    status = _final_status(job, counts)
+    status = final_status(job.error_code, job.cancel_requested, counts)
     progress, done, total = await aggregate(session, job_id)
     results = await session.scalar(
         select(func.count()).select_from(JobResult).where(JobResult.job_id == job_id)

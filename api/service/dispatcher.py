@@ -1,9 +1,11 @@
 """The dispatcher: claims units and runs them, in every API process and in `api.worker`.
 
 One asyncio task claims units in batches (up to twice `worker_concurrency` held, at
-most `worker_concurrency` running on the executor), woken at once by a local submit
-(an asyncio.Event set through the bus's local delivery), by Redis for submits in
-other processes, or by the `job_poll_seconds` poll. A maintenance task renews leases,
+most `worker_concurrency` running on the executor; it claims once at least
+`worker_concurrency` places are free, so batches stay large under load), woken at
+once by a local submit (an asyncio.Event set through the bus's local delivery), by
+Redis for submits in other processes, or by the `job_poll_seconds` poll. Succeeded
+units are written in batches by the `Finisher`. A maintenance task renews leases,
 writes the heartbeat, re-queues units whose lease expired, fails timed-out jobs and
 finishes jobs whose finisher died. A control task refreshes the stop flag of running
 units from the database every CONTROL_SECONDS, or at once on a control message.
@@ -29,6 +31,7 @@ from api.config.settings import Settings
 from api.entity.job import Job
 from api.service import claims, completion, events
 from api.service.clock import retrying
+from api.service.finisher import Finisher
 from api.service.offload import ProcessOffload
 from api.service.runner import Claim, Engine, UnitRun
 
@@ -60,6 +63,9 @@ class Dispatcher:
             if settings.pipeline_processes
             else None,
             event_flush_seconds=settings.event_flush_ms / 1000,
+        )
+        self.engine.finisher = Finisher(
+            sessionmaker, self.engine.worker_id, self.engine.progress_due
         )
         self.runs: dict[tuple[int, int], tuple[UnitRun, asyncio.Task[None]]] = {}
         self.ready: deque[Claim] = deque()
@@ -114,11 +120,11 @@ class Dispatcher:
             self._wake.clear()
             room = 2 * self.concurrency - len(self.runs) - len(self.ready)
             got: list[Claim] = []
-            if room > 0:
+            if room >= self.concurrency:  # claim in batches, before the ready queue runs dry
                 got = await self._claim(room)
                 self.ready.extend(got)
             self._start_ready()
-            if room > 0 and len(got) == room:
+            if room >= self.concurrency and len(got) == room:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.job_poll_seconds)
@@ -235,6 +241,8 @@ class Dispatcher:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+        if self.engine.finisher is not None:
+            await self.engine.finisher.close()
         try:
             async with self.sessionmaker() as session:
                 released = await claims.release_leases(

@@ -2,7 +2,9 @@
 
 Pipeline code runs in the executor thread and only calls `ctx`. Every ctx call is
 handed to the loop with `call_soon_threadsafe`; a task on the loop flushes what
-accumulated every FLUSH_SECONDS in one transaction (see `unit_io`). The stop flag
+accumulated every FLUSH_SECONDS in one transaction (see `unit_io`). A unit that
+succeeded hands its last writes to the process's `Finisher`, which writes many units
+(and ends their jobs) in one transaction; other outcomes are written here. The stop flag
 that `ctx.cancelled()` reads is set by the dispatcher (cancel, job failure or timeout,
 shutdown); pipeline code checks it between its units of work.
 """
@@ -16,7 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,6 +31,9 @@ from api.service.offload import ProcessOffload
 from api.service.unit_io import Outcome, Pending, write_outcome, write_pending
 from pipeline.contract import JSON, UnitError
 from pipeline.registry import get_pipeline
+
+if TYPE_CHECKING:
+    from api.service.finisher import Finisher
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -66,6 +71,8 @@ class Engine:
     offload: ProcessOffload | None = None
     #: how soon a unit's events reach the database and the bus (EVENT_FLUSH_MS)
     event_flush_seconds: float = EVENT_FLUSH_SECONDS
+    #: writes succeeded units in batches; None writes each unit in its own transaction
+    finisher: Finisher | None = None
 
     def progress_due(self, job_id: str) -> bool:
         now = time.monotonic()
@@ -303,6 +310,18 @@ class UnitRun:
         if outcome.kind == "lost":
             logger.warning("unit %s lost its lease; another run owns it", self.claim.unit_id)
             return
+        if outcome.kind == "succeeded" and self.engine.finisher is not None:
+            verdict = await self.engine.finisher.finish(self.claim, self._pending)
+            if verdict != "alone":
+                self._pending = Pending()
+                if verdict == "lost":
+                    self.lease_lost = True
+                    logger.warning(
+                        "unit %s lost its lease; another process owns it", self.claim.unit_id
+                    )
+                elif verdict == "finish":
+                    await self._finish_job()
+                return
         published = await retrying(
             lambda: self._write(outcome), what=f"finish unit {self.claim.unit_id}", attempts=10
         )
@@ -313,10 +332,11 @@ class UnitRun:
         if outcome.kind == "failed":
             await events.publish_on(events.CONTROL_CHANNEL, {"job_id": self.claim.job_id})
         if outcome.kind in ("succeeded", "failed", "cancelled"):
-            async with self.engine.sessionmaker() as session:
-                await retrying(
-                    lambda: completion.finish_job_if_done(
-                        session=session, job_id=self.claim.job_id
-                    ),
-                    what=f"finish job {self.claim.job_id}",
-                )
+            await self._finish_job()
+
+    async def _finish_job(self) -> None:
+        async with self.engine.sessionmaker() as session:
+            await retrying(
+                lambda: completion.finish_job_if_done(session=session, job_id=self.claim.job_id),
+                what=f"finish job {self.claim.job_id}",
+            )

@@ -52,13 +52,21 @@ class Outcome:
 async def upsert_results(
     session: AsyncSession, job_id: str, results: dict[str, dict[str, Any]]
 ) -> None:
-    if not results:
-        return
+    await upsert_many(session, [(job_id, results)])
+
+
+async def upsert_many(
+    session: AsyncSession, batches: list[tuple[str, dict[str, dict[str, Any]]]]
+) -> None:
+    """Upsert results keyed by `(job_id, key)` for several jobs in one statement."""
     now = utcnow()
     rows = [
         {"job_id": job_id, "key": k, "value": v, "created_at": now, "updated_at": now}
+        for job_id, results in batches
         for k, v in results.items()
     ]
+    if not rows:
+        return
     if is_mysql(session):
         stmt = mysql.insert(JobResult).values(rows)
         await session.execute(
