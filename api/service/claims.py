@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import __version__
@@ -70,37 +70,44 @@ async def claim_units(
             error=None,
         )
     )
+    units = cast(Table, JobUnit.__table__)
     rows = (
         await session.execute(
-            select(JobUnit, Job.pipeline, Job.max_attempts)
-            .join(Job, Job.id == JobUnit.job_id)
-            .where(JobUnit.id.in_(ids))
-            .order_by(JobUnit.priority.desc(), JobUnit.id)
+            select(
+                units.c.id, units.c.job_id, units.c.index, units.c.attempts,
+                Job.max_attempts, Job.pipeline, units.c.payload, units.c.checkpoint,
+            )
+            .join(Job, Job.id == units.c.job_id)
+            .where(units.c.id.in_(ids))
+            .order_by(units.c.priority.desc(), units.c.id)
         )
-    ).all()
-    starting = list(
-        await session.scalars(
-            select(Job.id)
-            .where(Job.id.in_({u.job_id for u, _, _ in rows}), Job.status == "queued")
+    ).all()  # fmt: skip
+    starting = (
+        await session.execute(
+            select(*events.HEAD_COLUMNS)
+            .where(Job.id.in_({row.job_id for row in rows}), Job.status == "queued")
             .order_by(Job.id)
             .with_for_update()
         )
-    )
+    ).all()
     published: list[dict[str, Any]] = []
     if starting:
         await session.execute(
             update(Job)
-            .where(Job.id.in_(starting))
-            .values(status="running", started_at=func.coalesce(Job.started_at, now))
+            .where(Job.id.in_([head.id for head in starting]))
+            .values(
+                status="running",
+                started_at=func.coalesce(Job.started_at, now),
+                last_seq=Job.last_seq + 1,
+            )
+            .execution_options(synchronize_session=False)
         )
-        published = await events.append_many(
-            session, {job_id: [events.Draft("job.status")] for job_id in starting}
+        running = [events.Draft("job.status", status="running")]
+        published = await events.insert_drafts(
+            session, [(head, head.last_seq, running) for head in starting]
         )
     await session.commit()
-    claims = [
-        Claim(u.id, u.job_id, u.index, u.attempts, max_attempts, pipeline, u.payload, u.checkpoint)
-        for u, pipeline, max_attempts in rows
-    ]
+    claims = [Claim(*row) for row in rows]
     return claims, published
 
 

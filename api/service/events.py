@@ -125,6 +125,15 @@ async def append(
     return await append_many(session, {job_id: drafts})
 
 
+_JOBS = cast(Table, Job.__table__)
+_EVENTS = cast(Table, JobEvent.__table__)
+#: the job columns an event copies (`Draft` fields left None), plus `last_seq`
+HEAD_COLUMNS = (
+    _JOBS.c.id, _JOBS.c.last_seq, _JOBS.c.owner_id, _JOBS.c.status, _JOBS.c.progress,
+    _JOBS.c.stage, _JOBS.c.done, _JOBS.c.total,
+)  # fmt: skip
+
+
 async def append_many(
     session: AsyncSession, drafts_by_job: Mapping[str, Sequence[Draft]]
 ) -> list[dict[str, Any]]:
@@ -145,43 +154,48 @@ async def append_many(
             update(_JOBS).where(_JOBS.c.id.in_(ids)).values(last_seq=_JOBS.c.last_seq + count)
         )
     _expire_last_seq(session, set(jobs))
-    rows = (
-        await session.execute(
-            select(
-                _JOBS.c.id, _JOBS.c.last_seq, _JOBS.c.owner_id, _JOBS.c.status,
-                _JOBS.c.progress, _JOBS.c.stage, _JOBS.c.done, _JOBS.c.total,
-            ).where(_JOBS.c.id.in_(jobs)).order_by(_JOBS.c.id)
-        )
-    ).all()  # fmt: skip
+    heads = await session.execute(
+        select(*HEAD_COLUMNS).where(_JOBS.c.id.in_(jobs)).order_by(_JOBS.c.id)
+    )
+    return await insert_drafts(
+        session,
+        [(head, head.last_seq - len(drafts_by_job[head.id]), drafts_by_job[head.id])
+         for head in heads],
+    )  # fmt: skip
+
+
+async def insert_drafts(
+    session: AsyncSession, batches: Sequence[tuple[Any, int, Sequence[Draft]]]
+) -> list[dict[str, Any]]:
+    """Insert `(head, seq before, drafts)` batches; `last_seq` was already advanced.
+
+    `head` is a row of HEAD_COLUMNS read under the job's row lock. Returns the wire
+    dicts to publish once the caller has committed.
+    """
     now = utcnow()
     stored: list[dict[str, Any]] = []
     owners: list[str] = []
-    for row in rows:
-        drafts = drafts_by_job[row.id]
-        first = row.last_seq - len(drafts) + 1
-        for i, d in enumerate(drafts):
+    for head, before, drafts in batches:
+        for i, d in enumerate(drafts, start=1):
             stored.append(
                 {
-                    "job_id": row.id,
-                    "seq": first + i,
+                    "job_id": head.id,
+                    "seq": before + i,
                     "type": d.type,
-                    "status": d.status or row.status,
-                    "progress": row.progress if d.progress is None else d.progress,
-                    "stage": d.stage if d.stage is not None else row.stage,
-                    "done": row.done if d.done is None else d.done,
-                    "total": row.total if d.total is None else d.total,
+                    "status": d.status or head.status,
+                    "progress": head.progress if d.progress is None else d.progress,
+                    "stage": d.stage if d.stage is not None else head.stage,
+                    "done": head.done if d.done is None else d.done,
+                    "total": head.total if d.total is None else d.total,
                     "message": None if d.message is None else d.message[:1000],
                     "data": d.data,
                     "created_at": now,
                 }
             )
-            owners.append(row.owner_id)
-    await session.execute(insert(_EVENTS), stored)
+            owners.append(head.owner_id)
+    if stored:
+        await session.execute(insert(_EVENTS), stored)
     return [stored_to_dict(ev, owner) for ev, owner in zip(stored, owners, strict=True)]
-
-
-_JOBS = cast(Table, Job.__table__)
-_EVENTS = cast(Table, JobEvent.__table__)
 
 
 def _expire_last_seq(session: AsyncSession, job_ids: set[str]) -> None:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from sqlalchemy import Table, bindparam, case, func, or_, select, update
+from sqlalchemy import Table, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.core import metrics
@@ -51,17 +52,6 @@ class _Item:
     claim: Claim
     pending: Pending
     future: asyncio.Future[Verdict]
-
-
-@dataclass
-class _JobRow:
-    id: str
-    pipeline: str
-    status: str
-    error_code: str | None
-    error: str | None
-    cancel_requested: bool
-    stage: str | None
 
 
 class Finisher:
@@ -137,38 +127,45 @@ class Finisher:
         return {(unit_id, attempts) for unit_id, attempts in rows}
 
     async def _write_units(self, session: AsyncSession, live: list[_Item]) -> None:
-        """`succeeded`, with the unit's last progress and checkpoint (one statement each)."""
+        """`succeeded`, with each unit's last progress and checkpoint.
+
+        Units that report the same progress share one UPDATE; a unit with a checkpoint
+        gets its own.
+        """
         now = utcnow()
-        groups: dict[bool, list[dict[str, Any]]] = defaultdict(list)
+
+        def final(done: int | None, total: int | None) -> dict[str, Any]:
+            return {
+                "status": "succeeded", "finished_at": now, "lease_owner": None,
+                "lease_expires_at": None,
+                "done": func.coalesce(done, _UNITS.c.done),
+                "total": func.coalesce(total, _UNITS.c.total),
+            }  # fmt: skip
+
+        same: dict[tuple[int | None, int | None], list[int]] = defaultdict(list)
         for item in live:
             progress = item.pending.progress
-            params: dict[str, Any] = {
-                "u_id": item.claim.unit_id,
-                "u_done": None if progress is None else progress[0],
-                "u_total": None if progress is None else progress[1],
-            }
-            has_checkpoint = item.pending.checkpoint is not _UNSET
-            if has_checkpoint:
-                params["u_checkpoint"] = item.pending.checkpoint
-            groups[has_checkpoint].append(params)
-        for has_checkpoint, rows in groups.items():
-            values: dict[str, Any] = {
-                "status": "succeeded",
-                "finished_at": now,
-                "lease_owner": None,
-                "lease_expires_at": None,
-                "done": func.coalesce(bindparam("u_done"), _UNITS.c.done),
-                "total": func.coalesce(bindparam("u_total"), _UNITS.c.total),
-            }
-            if has_checkpoint:
-                values["checkpoint"] = bindparam("u_checkpoint", type_=_UNITS.c.checkpoint.type)
+            done, total = (None, None) if progress is None else (progress[0], progress[1])
+            if item.pending.checkpoint is _UNSET:
+                same[(done, total)].append(item.claim.unit_id)
+                continue
             await session.execute(
-                update(_UNITS).where(_UNITS.c.id == bindparam("u_id")).values(**values), rows
+                update(_UNITS)
+                .where(_UNITS.c.id == item.claim.unit_id)
+                .values(checkpoint=item.pending.checkpoint, **final(done, total))
+            )
+        for (done, total), ids in same.items():
+            await session.execute(
+                update(_UNITS).where(_UNITS.c.id.in_(sorted(ids))).values(**final(done, total))
             )
 
     async def _write_jobs(
         self, session: AsyncSession, live: list[_Item]
     ) -> tuple[dict[str, Verdict], list[dict[str, Any]]]:
+        """Progress or the terminal state of each job, `last_seq` and the events.
+
+        Jobs written with the same values (a batch of one-unit jobs) share one UPDATE.
+        """
         job_ids = sorted({item.claim.job_id for item in live})
         jobs = await _lock_jobs(session, job_ids)
         tallies = await _tally(session, job_ids)
@@ -186,40 +183,52 @@ class Finisher:
         drafts: dict[str, list[events.Draft]] = defaultdict(list)
         for item in live:
             drafts[item.claim.job_id] += item.pending.drafts
-        updates: list[dict[str, Any]] = []
+        now = utcnow()
+        groups: dict[str, tuple[dict[str, Any], int, list[str]]] = {}
+        heads: list[tuple[Any, int, list[events.Draft]]] = []
         endings: list[tuple[str, str]] = []
         for job_id in job_ids:
             job, tally = jobs.get(job_id), tallies.get(job_id)
-            if job is None or tally is None or job.status not in ACTIVE:
+            if job is None:
                 continue
-            stage = _last_stage(live, job_id) or job.stage
-            if job_id in ending:
-                status = final_status(job.error_code, job.cancel_requested, tally.counts)
-                summary = tally.summary(results.get(job_id, 0))
-                if status != "succeeded":
-                    summary["partial"] = True
-                progress = 100.0 if status == "succeeded" else tally.progress
-                updates.append(
-                    _job_values(job_id, status, progress, tally, stage, summary, ended=True)
-                )
-                message = job.error if status == "failed" else None
-                drafts[job_id].append(
-                    events.Draft("job.status", status=status, progress=progress, stage=stage,
-                                 done=tally.done, total=tally.total, message=message)
-                )  # fmt: skip
-                endings.append((job_id, status))
+            values: dict[str, Any] = {}
+            if tally is not None and job.status in ACTIVE:
+                stage = _last_stage(live, job_id) or job.stage
+                common: dict[str, Any] = {"done": tally.done, "total": tally.total, "stage": stage}
+                if job_id in ending:
+                    status = final_status(job.error_code, job.cancel_requested, tally.counts)
+                    summary = tally.summary(results.get(job_id, 0))
+                    if status != "succeeded":
+                        summary["partial"] = True
+                    progress = 100.0 if status == "succeeded" else tally.progress
+                    values = {"status": status, "progress": progress, "result": summary,
+                              "finished_at": now, "active_fingerprint": None, **common}  # fmt: skip
+                    message = job.error if status == "failed" else None
+                    drafts[job_id].append(
+                        events.Draft("job.status", status=status, progress=progress,
+                                     message=message, **common)
+                    )  # fmt: skip
+                    endings.append((job_id, status))
+                elif job.status == "running":
+                    values = {"progress": tally.progress, **common}
+                    if self.progress_due(job_id):
+                        drafts[job_id].append(
+                            events.Draft("job.progress", progress=tally.progress,
+                                         message=_last_message(live, job_id), **common)
+                        )  # fmt: skip
+            added = len(drafts[job_id])
+            if not values and not added:
                 continue
-            if job.status != "running":
-                continue
-            updates.append(_job_values(job_id, "running", tally.progress, tally, stage))
-            if self.progress_due(job_id):
-                drafts[job_id].append(
-                    events.Draft("job.progress", progress=tally.progress, stage=stage,
-                                 done=tally.done, total=tally.total,
-                                 message=_last_message(live, job_id))
-                )  # fmt: skip
-        await _update_jobs(session, updates)
-        published = await events.append_many(session, drafts)
+            key = json.dumps([values, added], sort_keys=True, default=str)
+            groups.setdefault(key, (values, added, []))[2].append(job_id)
+            heads.append((job, job.last_seq, drafts[job_id]))
+        for values, added, ids in groups.values():
+            await session.execute(
+                update(_JOBS)
+                .where(_JOBS.c.id.in_(ids))
+                .values(last_seq=_JOBS.c.last_seq + added, **values)
+            )
+        published = await events.insert_drafts(session, heads)
         for job_id, status in endings:
             logger.info("job %s %s", job_id, status)
             metrics.JOBS_FINISHED.labels(pipeline=jobs[job_id].pipeline, status=status).inc()
@@ -250,14 +259,15 @@ class _Tally:
         }
 
 
-async def _lock_jobs(session: AsyncSession, job_ids: list[str]) -> dict[str, _JobRow]:
+async def _lock_jobs(session: AsyncSession, job_ids: list[str]) -> dict[str, Any]:
+    """The jobs' rows (the event head columns and what ends a job), locked in id order."""
     rows = await session.execute(
         select(
-            _JOBS.c.id, _JOBS.c.pipeline, _JOBS.c.status, _JOBS.c.error_code, _JOBS.c.error,
-            _JOBS.c.cancel_requested, _JOBS.c.stage,
+            *events.HEAD_COLUMNS, _JOBS.c.pipeline, _JOBS.c.error_code, _JOBS.c.error,
+            _JOBS.c.cancel_requested,
         ).where(_JOBS.c.id.in_(job_ids)).order_by(_JOBS.c.id).with_for_update()
     )  # fmt: skip
-    return {row.id: _JobRow(*row) for row in rows}
+    return {row.id: row for row in rows}
 
 
 async def _tally(session: AsyncSession, job_ids: list[str]) -> dict[str, _Tally]:
@@ -292,56 +302,6 @@ async def _result_counts(session: AsyncSession, job_ids: list[str]) -> dict[str,
         .group_by(JobResult.job_id)
     )
     return {job_id: int(n) for job_id, n in rows}
-
-
-def _job_values(
-    job_id: str,
-    status: str,
-    progress: float,
-    tally: _Tally,
-    stage: str | None,
-    summary: dict[str, Any] | None = None,
-    *,
-    ended: bool = False,
-) -> dict[str, Any]:
-    return {
-        "j_id": job_id,
-        "j_status": status,
-        "j_progress": progress,
-        "j_done": tally.done,
-        "j_total": tally.total,
-        "j_stage": stage,
-        "j_result": summary,
-        "j_ended": ended,
-    }
-
-
-async def _update_jobs(session: AsyncSession, updates: list[dict[str, Any]]) -> None:
-    """Running jobs get their progress; ending jobs their terminal state (one each)."""
-    for ended in (False, True):
-        params = [p for p in updates if p["j_ended"] is ended]
-        if not params:
-            continue
-        values: dict[str, Any] = {
-            "status": bindparam("j_status"),
-            "progress": bindparam("j_progress"),
-            "done": bindparam("j_done"),
-            "total": bindparam("j_total"),
-            "stage": bindparam("j_stage"),
-        }
-        if ended:
-            values.update(
-                finished_at=utcnow(),
-                active_fingerprint=None,
-                result=bindparam("j_result", type_=_JOBS.c.result.type),
-            )
-        await session.execute(
-            update(_JOBS)
-            .where(_JOBS.c.id == bindparam("j_id"), or_(*(_JOBS.c.status == s for s in ACTIVE)))
-            .values(**values),
-            [{k: v for k, v in p.items() if k != "j_ended" and (ended or k != "j_result")}
-             for p in params],
-        )  # fmt: skip
 
 
 def _last_stage(live: list[_Item], job_id: str) -> str | None:
