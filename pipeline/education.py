@@ -52,7 +52,19 @@ _TRAILING_YEAR_RE = re.compile(r"[\s,(\-\u2013]*(?:19|20)\d\d\)?\s*$")
 _SPLIT_RE = re.compile(r"\s+[-\u2013\u2014|]\s+|\s*,\s+(?=[A-Z])|\s+at\s+|\s+from\s+|\t")
 
 
+# Every degree pattern in one scan: most lines name no degree, and one scan of a line is
+# much cheaper than six. A line it matches goes through the patterns in order.
+_ANY_DEGREE_RE = re.compile(
+    "|".join(
+        f"(?i:{p.pattern})" if p.flags & re.IGNORECASE else f"(?:{p.pattern})"
+        for _, p in DEGREE_PATTERNS
+    )
+)
+
+
 def find_degree(line: str) -> tuple[str, re.Match[str]] | None:
+    if _ANY_DEGREE_RE.search(line) is None:
+        return None
     for level, pattern in DEGREE_PATTERNS:
         match = pattern.search(line)
         if match:
