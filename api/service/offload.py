@@ -50,5 +50,22 @@ class ProcessOffload:
                 "WORKER_PROCESS_DIED", "a pipeline worker process died", transient=True
             ) from exc
 
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    def shutdown(self, grace: float = 2.0) -> None:
+        """Stop the pool, ending calls still running in it.
+
+        The dispatcher calls this last, after its units had their graceful timeout and
+        their leases were released, so a call still running belongs to a unit another
+        process will re-run. Left alone, such a process would outlive the server (its
+        parent is gone, nothing tells it to stop) and keep its CPU and inherited files.
+        """
+        pool = self._pool
+        processes = list((pool._processes or {}).values())  # no public handle before 3.14
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(grace)
+            if process.is_alive():
+                process.kill()
+                process.join(grace)

@@ -3,7 +3,10 @@ whose parsing runs there."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -67,6 +70,24 @@ def test_a_dead_pool_process_is_a_transient_unit_error_and_the_pool_recovers(
         pool.run(os._exit, 3)  # the process dies mid-call, as under the OOM killer
     assert raised.value.code == "WORKER_PROCESS_DIED" and raised.value.transient
     assert pool.run(os.getpid) != os.getpid()  # a new pool took over
+
+
+def test_shutdown_ends_a_call_still_running_in_the_pool() -> None:
+    offload = ProcessOffload(1)
+    assert offload.run(os.getpid) != os.getpid()  # the pool process is up
+    processes = list(offload._pool._processes.values())
+    caller = threading.Thread(target=_swallow, args=(offload.run, time.sleep, 60), daemon=True)
+    caller.start()
+    time.sleep(0.3)  # the 60 s call is running in the pool process
+    offload.shutdown()
+    assert processes and not any(p.is_alive() for p in processes)
+    caller.join(10)
+    assert not caller.is_alive()  # the waiting thread was released too
+
+
+def _swallow(fn: Any, *args: Any) -> None:
+    with contextlib.suppress(Exception):
+        fn(*args)
 
 
 async def test_units_offload_to_the_engines_pool(
