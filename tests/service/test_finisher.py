@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import StatementError
 
 from api.entity.job import Job, JobEvent, JobResult, JobUnit
 from api.entity.user import User
@@ -177,3 +178,27 @@ async def test_a_failed_job_ends_failed_and_partial(app: Any, make_user: UserFac
     assert job.result["succeeded"] == 1 and job.result["failed"] == 1
     seqs = await _seqs(app, job.id)
     assert seqs[-1][1:] == ("job.status", "failed")
+
+
+async def test_a_batch_that_cannot_be_written_sends_each_unit_back_alone(
+    app: Any, make_user: UserFactory
+) -> None:
+    owner = (await make_user())["id"]
+    got = await _claimed(app, owner, [("t_batch", 2)])
+    bad = _pending(got[1])
+    bad.results["u-bad"] = {"value": object()}  # cannot be stored as JSON
+    finisher = _finisher(app)
+    verdicts = await asyncio.gather(
+        finisher.finish(got[0], _pending(got[0])), finisher.finish(got[1], bad)
+    )
+    assert verdicts == ["alone", "alone"]  # the runners write them one by one
+    async with app.state.sessionmaker() as session:  # the failed batch wrote nothing
+        assert await session.scalar(select(func.count()).select_from(JobResult)) == 0
+        units = list(await session.scalars(select(JobUnit.status)))
+        assert units == ["running", "running"]
+    assert (await _job(app, got[0].job_id)).status == "running"
+    # Alone, the same unit's error reaches its runner (which retries or fails it).
+    with pytest.raises(StatementError):
+        await finisher.finish(got[1], bad)
+    assert await finisher.finish(got[0], _pending(got[0])) == "done"
+    await finisher.close()
