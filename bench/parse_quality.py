@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.dates import YEAR_RE
-from pipeline.taxonomy import Taxonomy, normalize
+from pipeline.taxonomy import Taxonomy
 from pipeline.types import Profile
 
 DEFAULT_SET = Path(__file__).resolve().parents[2] / "shared/data/resumes/dataturks_dev.jsonl"
@@ -105,16 +105,7 @@ def score_profile(row: dict[str, Any], profile: Profile, taxonomy: Taxonomy) -> 
     )
     items = _skill_items(labels.get("Skills", []), taxonomy)
     have = {s.lower() for s in profile.skills}
-    found_text = ""
-    out["skills"] = (
-        None
-        if not items
-        else sum(
-            i in have or (len(i) > 3 and f" {normalize(i)} " in f" {found_text} " and False)
-            for i in items
-        )
-        / len(items)
-    )
+    out["skills"] = None if not items else sum(i in have for i in items) / len(items)
     return out
 
 
