@@ -32,9 +32,11 @@ _STATED_AFTER_RE = re.compile(
     re.IGNORECASE,
 )
 _STATED_MONTHS_RE = re.compile(
-    r"(?<!\band\s)(?P<n>\d{1,2})\s*months?\s+(?:of\s+)?(?:[\w-]+\s+){0,3}?experience",
-    re.IGNORECASE,
+    r"(?P<n>\d{1,2})\s*months?\s+(?:of\s+)?(?:[\w-]+\s+){0,3}?experience", re.IGNORECASE
 )
+# "... 2 years and 6 months experience": those months belong to the years before them
+# (checked on the few matches, not as a lookbehind tried at every character).
+_AND_BEFORE_RE = re.compile(r"(?:^|\W)and\s$", re.IGNORECASE)
 _LANGUAGE_RE = re.compile(
     r"\b(English|Hindi|French|German|Spanish|Italian|Portuguese|Mandarin|Chinese|Japanese|"
     r"Korean|Arabic|Russian|Dutch|Polish|Turkish|Tamil|Telugu|Kannada|Marathi|Bengali|"
@@ -130,7 +132,11 @@ def _total_years(jobs: list[Job], text: str, today: date) -> float | None:
     stated = [float(m.group("n")) for m in _STATED_YEARS_RE.finditer(text)]
     stated += [float(m.group("n")) for m in _STATED_AFTER_RE.finditer(text)]
     if "month" in text.lower():  # the months pattern cannot match otherwise
-        stated += [int(m.group("n")) / 12 for m in _STATED_MONTHS_RE.finditer(text)]
+        stated += [
+            int(m.group("n")) / 12
+            for m in _STATED_MONTHS_RE.finditer(text)
+            if not _AND_BEFORE_RE.search(text[max(0, m.start() - 5) : m.start()])
+        ]
     stated = [value for value in stated if value < 50]
     best_stated = round(max(stated), 1) if stated else None
     if years and (best_stated is None or best_stated <= years):

@@ -55,7 +55,9 @@ HEADINGS: dict[str, tuple[str, ...]] = {
 _PHRASE_TO_SECTION = {p: name for name, phrases in HEADINGS.items() for p in phrases}
 _CLEAN_RE = re.compile(r"[^a-z ]+")
 _RULE_RE = re.compile(r"^\s*[-=_~*•.]{3,}\s*$")
-_DECOR_RE = re.compile(r"^[\s#*•▪■►❖\-=_|:]+|[\s#*•▪■►❖\-=_|:]+$")
+# What decorates a heading at either end: whitespace, bullets, rules, colons. `str.strip`
+# with these characters does what `^[\s#*•…:]+|[\s#*•…:]+$` would, several times faster.
+_DECOR = "#*•▪■►❖-=_|:" + "".join(chr(c) for c in range(0x3000 + 1) if chr(c).isspace())
 
 
 # In a CV with capitalised headings, other headings inside these are sub-headings.
@@ -78,7 +80,7 @@ def heading_name(line: str, next_line: str = "") -> str | None:
     """The canonical section a heading line opens, or None when it is not a heading."""
     if len(line) > 80 and len(line.strip()) > 60:
         return None
-    stripped = _DECOR_RE.sub("", line.strip())
+    stripped = line.strip(_DECOR)
     if not stripped or len(stripped) > 45 or len(stripped.split()) > 6:
         return None
     key = " ".join(_CLEAN_RE.sub(" ", stripped.lower().replace("&", " and ")).split())
@@ -105,7 +107,7 @@ def _headings(lines: list[str]) -> dict[int, str]:
         name = heading_name(line, next_line)
         if name is not None:
             found[index] = name
-    caps = {i for i in found if _DECOR_RE.sub("", lines[i]).isupper()}
+    caps = {i for i in found if lines[i].strip(_DECOR).isupper()}
     if len(caps) < 2:
         return found
     kept: dict[int, str] = {}
