@@ -29,6 +29,7 @@ class ProcessOffload:
     def __init__(self, processes: int) -> None:
         self.processes = processes
         self._lock = threading.Lock()
+        self._closed = False
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -42,7 +43,7 @@ class ProcessOffload:
             return pool.submit(fn, *args).result()
         except BrokenProcessPool as exc:
             with self._lock:
-                if self._pool is pool:  # the first thread to notice replaces it
+                if self._pool is pool and not self._closed:  # the first to notice replaces it
                     logger.warning("a pipeline worker process died; starting a new pool")
                     self._pool = self._new_pool()
                     pool.shutdown(wait=False, cancel_futures=True)
@@ -58,8 +59,12 @@ class ProcessOffload:
         process will re-run. Left alone, such a process would outlive the server (its
         parent is gone, nothing tells it to stop) and keep its CPU and inherited files.
         """
-        pool = self._pool
-        processes = list((pool._processes or {}).values())  # no public handle before 3.14
+        with self._lock:
+            self._closed = True
+            pool = self._pool
+        # no public handles before 3.14: the processes, and the pool's manager thread
+        processes = list((pool._processes or {}).values())
+        manager = pool._executor_manager_thread
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             if process.is_alive():
@@ -69,3 +74,7 @@ class ProcessOffload:
             if process.is_alive():
                 process.kill()
                 process.join(grace)
+        # The manager thread reaps the processes too, on seeing them die; until it is
+        # done, a process it reaped first can still read as alive here.
+        if manager is not None:
+            manager.join(grace)

@@ -75,7 +75,8 @@ def test_a_dead_pool_process_is_a_transient_unit_error_and_the_pool_recovers(
 def test_shutdown_ends_a_call_still_running_in_the_pool() -> None:
     offload = ProcessOffload(1)
     assert offload.run(os.getpid) != os.getpid()  # the pool process is up
-    processes = list(offload._pool._processes.values())
+    pool = offload._pool
+    processes = list(pool._processes.values())
     caller = threading.Thread(target=_swallow, args=(offload.run, time.sleep, 60), daemon=True)
     caller.start()
     time.sleep(0.3)  # the 60 s call is running in the pool process
@@ -83,6 +84,7 @@ def test_shutdown_ends_a_call_still_running_in_the_pool() -> None:
     assert processes and not any(p.is_alive() for p in processes)
     caller.join(10)
     assert not caller.is_alive()  # the waiting thread was released too
+    assert offload._pool is pool  # and it did not start a new pool after shutdown
 
 
 def _swallow(fn: Any, *args: Any) -> None:
