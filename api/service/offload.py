@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pipeline.contract import UnitError
 
@@ -64,7 +64,7 @@ class ProcessOffload:
             pool = self._pool
         # no public handles before 3.14: the processes, and the pool's manager thread
         processes = list((pool._processes or {}).values())
-        manager = pool._executor_manager_thread
+        manager = cast(threading.Thread | None, pool._executor_manager_thread)  # stubs: wrong type
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             if process.is_alive():
