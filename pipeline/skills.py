@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,8 @@ SKILL_CONTEXT_SECTIONS = frozenset({"skills"})
 _ITEM_SPLIT_RE = re.compile(r"\s*(?:[,;|•·●▪►❖]|\s-\s|\band\b|/)\s*")
 _ITEM_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+#.&'\- ]{1,39}$")
 _PAREN_RE = re.compile(r"\([^)]*\)")
+#: a skill found on a line: (canonical name, start, end) in the line's searched text
+Hit = tuple[str, int, int]
 
 
 @dataclass
@@ -49,6 +52,48 @@ def _years_near(text: str, start: int, end: int) -> float | None:
     return None
 
 
+def _hits_by_line(
+    lines: list[LineInfo], taxonomy: Taxonomy
+) -> list[tuple[LineInfo, str, list[Hit]]]:
+    """Each line with a skill: the line, its text as searched, and its hits in that text.
+
+    Lines are searched in runs that share a skill context, one taxonomy search per run
+    (joined by newlines, which no name crosses), instead of one search per line.
+    """
+    found: list[tuple[LineInfo, str, list[Hit]]] = []
+    run: list[tuple[LineInfo, str]] = []
+
+    def search(context: bool) -> None:
+        joined = "\n".join(text for _, text in run)
+        starts = [0]
+        for _, text in run[:-1]:
+            starts.append(starts[-1] + len(text) + 1)
+        per_line: dict[int, list[Hit]] = {}
+        for hit in taxonomy.find(joined, skill_context=context):
+            index = bisect_right(starts, hit.start) - 1
+            per_line.setdefault(index, []).append(
+                (hit.skill, hit.start - starts[index], hit.end - starts[index])
+            )
+        found.extend((run[index][0], run[index][1], hits) for index, hits in per_line.items())
+        run.clear()
+
+    context = False
+    for info in lines:
+        if not info.text.strip():
+            continue
+        text = info.text
+        if "/" in text or "www" in text or "@" in text or ".com" in text:
+            text = EMAIL_RE.sub(" ", URL_RE.sub(" ", text))
+        this_context = info.section in SKILL_CONTEXT_SECTIONS
+        if run and this_context != context:
+            search(context)
+        context = this_context
+        run.append((info, text))
+    if run:
+        search(context)
+    return found
+
+
 def collect_skills(
     lines: list[LineInfo], taxonomy: Taxonomy
 ) -> tuple[list[str], list[dict[str, Any]]]:
@@ -56,37 +101,34 @@ def collect_skills(
     best: dict[str, dict[str, Any]] = {}
     rank: dict[str, int] = {}
     order: list[str] = []
-    for info in lines:
-        if not info.text.strip():
-            continue
-        context = info.section in SKILL_CONTEXT_SECTIONS
-        text = info.text
-        if "/" in text or "www" in text or "@" in text or ".com" in text:
-            text = EMAIL_RE.sub(" ", URL_RE.sub(" ", text))
-        for hit in taxonomy.find(text, skill_context=context):
-            years = _years_near(text, hit.start, hit.end)
+    for info, text, hits in _hits_by_line(lines, taxonomy):
+        # a skill's years sit beside it ("Python (5 years)", "3 yrs of Java")
+        lowered = text.lower()
+        has_years = "year" in lowered or "yr" in lowered
+        for skill, start, end in hits:
+            years = _years_near(text, start, end) if has_years else None
             this_rank = _EVIDENCE_RANK.get(info.section, 3)
-            if hit.skill not in best:
-                order.append(hit.skill)
-            elif this_rank >= rank[hit.skill]:
-                row = best[hit.skill]
+            if skill not in best:
+                order.append(skill)
+            elif this_rank >= rank[skill]:
+                row = best[skill]
                 if years is not None and row["years"] is None:
                     row["years"] = years
                 _update_last_used(row, info.job_end_year)
                 _add_job(row, info.job)
                 continue
-            previous = best.get(hit.skill)
-            best[hit.skill] = {
-                "skill": hit.skill,
+            previous = best.get(skill)
+            best[skill] = {
+                "skill": skill,
                 "evidence": " ".join(info.text.split())[:200],
                 "years": years if years is not None else (previous or {}).get("years"),
                 "last_used": info.job_end_year,
                 "jobs": [] if previous is None else previous["jobs"],
             }
-            _add_job(best[hit.skill], info.job)
+            _add_job(best[skill], info.job)
             if previous is not None:
-                _update_last_used(best[hit.skill], previous["last_used"])
-            rank[hit.skill] = this_rank
+                _update_last_used(best[skill], previous["last_used"])
+            rank[skill] = this_rank
     _add_listed_items(lines, taxonomy, best, order)
     return order, [best[name] for name in order]
 

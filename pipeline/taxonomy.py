@@ -72,7 +72,11 @@ class Taxonomy:
         return self.aliases.get(key) or self._canon_lower.get(name.strip().lower())
 
     def find(self, text: str, *, skill_context: bool = False) -> list[SkillHit]:
-        """Skills mentioned in `text`, in order; ambiguous names need a skills context."""
+        """Skills mentioned in `text`, in order; ambiguous names need a skills context.
+
+        `text` may hold many lines: a name never spans two, and an ambiguous name counts
+        only beside another skill on its own line.
+        """
         lowered = text.lower()
         if len(lowered) != len(text):  # a few characters change length when lowered
             lowered = "".join(ch.lower()[:1] or ch for ch in text)
@@ -90,6 +94,8 @@ class Taxonomy:
             width = 1 if found is not None else 0
             j = i + 1
             while key in prefixes and j < count and j - i < MAX_NGRAM:  # longest match wins
+                if "\n" in lowered[matches[j - 1].end() : matches[j].start()]:
+                    break  # a name never runs on to the next line
                 key = f"{key} {words[j]}"
                 j += 1
                 if (skill := aliases.get(key)) is not None:

@@ -8,6 +8,7 @@ from pipeline.contact import find_phone, normalize_phone
 from pipeline.dates import find_ranges, total_years
 from pipeline.education import parse_education
 from pipeline.sections import heading_name, split_sections
+from pipeline.skills import LineInfo, collect_skills
 from pipeline.taxonomy import get_taxonomy
 
 
@@ -128,6 +129,35 @@ def test_ambiguous_skills_need_a_skills_context() -> None:
     assert "R" not in found("Grade R teacher at a primary school")
     assert {"Go", "Python"} <= found("Python, Go, Docker")
     assert "Go" in {h.skill for h in taxonomy.find("Go", skill_context=True)}
+
+
+def test_a_skill_name_never_runs_across_lines() -> None:
+    taxonomy = get_taxonomy()
+    assert [h.skill for h in taxonomy.find("machine learning")] == ["Machine Learning"]
+    assert taxonomy.find("machine\nlearning") == []
+    assert [h.skill for h in taxonomy.find("SQL\nServer")] == ["SQL"]
+    # an ambiguous name needs a skill beside it on its own line
+    assert "Go" not in {h.skill for h in taxonomy.find("Python, Docker\nGo")}
+
+
+def test_skills_from_many_lines_keep_their_own_line_section_and_years() -> None:
+    lines = [
+        LineInfo("Jane Doe", "header", None),
+        LineInfo("Languages: Python (5 years), C, R", "skills", None),
+        LineInfo("Go", "skills", None),
+        LineInfo("Backend Developer, Acme 2019 - 2022", "experience", 2022, 0),
+        LineInfo("Built services in Go; 3 yrs of Docker and Kubernetes", "experience", 2022, 0),
+        LineInfo("Learning to go further with AWS", "summary", None),
+    ]
+    order, rows = collect_skills(lines, get_taxonomy())
+    by_name = {row["skill"]: row for row in rows}
+    assert {"Python", "C", "R", "Go", "Docker", "Kubernetes", "AWS"} <= set(order)
+    assert by_name["Python"]["years"] == 5.0
+    assert by_name["Docker"]["years"] == 3.0
+    assert by_name["Docker"]["jobs"] == [0] and by_name["Docker"]["last_used"] == 2022
+    assert by_name["Docker"]["evidence"].startswith("Built services in Go")
+    assert by_name["AWS"]["evidence"] == "Learning to go further with AWS"
+    assert by_name["Go"]["jobs"] == []  # "Go" alone in the experience line is not a list item
 
 
 def test_aliases_map_to_canonical_names() -> None:
