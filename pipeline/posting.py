@@ -5,17 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pipeline.components import DEFAULT_WEIGHTS
 from pipeline.education import LEVEL_ORDER, find_degree
 from pipeline.taxonomy import Taxonomy, get_taxonomy
 
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "required_skills": 0.40,
-    "preferred_skills": 0.10,
-    "text_relevance": 0.20,
-    "title_similarity": 0.15,
-    "experience_fit": 0.10,
-    "education_fit": 0.05,
-}
 _REQUIRED_HEAD_RE = re.compile(
     r"\b(?:requirements?|required|must[\s-]haves?|qualifications|what you(?:'ll)? need|"
     r"essential|you have|you bring|skills|key skills|who you are)\b", re.IGNORECASE,

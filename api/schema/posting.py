@@ -7,16 +7,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.schema.common import UtcDateTime
+from pipeline.components import COMPONENTS
 
 EducationLevel = Literal["high_school", "diploma", "bachelor", "master", "doctorate"]
-WEIGHT_KEYS = (
-    "required_skills",
-    "preferred_skills",
-    "text_relevance",
-    "title_similarity",
-    "experience_fit",
-    "education_fit",
-)
+WEIGHT_KEYS = COMPONENTS
 SkillName = Annotated[str, Field(min_length=1, max_length=100)]
 SkillList = Annotated[list[SkillName], Field(max_length=100)]
 

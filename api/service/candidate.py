@@ -22,15 +22,8 @@ from api.entity.user import User
 from api.schema.candidate import CandidateRead, CandidateSummary, profile_fields
 from api.service import posting as posting_service
 from api.service.filestore import store_for
+from pipeline.components import COMPONENTS
 
-COMPONENTS = (
-    "required_skills",
-    "preferred_skills",
-    "text_relevance",
-    "title_similarity",
-    "experience_fit",
-    "education_fit",
-)
 CSV_PAGE = 500
 #: scores are rounded to 0.1; MariaDB keeps FLOAT in single precision
 SCORE_EPSILON = 1e-3

@@ -1,0 +1,24 @@
+"""The parts of a score, named once: the scorer, postings, the API and exports use these."""
+
+from __future__ import annotations
+
+#: Score components in display order; each is 0-1 and weighted into the 0-100 score.
+COMPONENTS: tuple[str, ...] = (
+    "required_skills",
+    "preferred_skills",
+    "text_relevance",
+    "title_similarity",
+    "experience_fit",
+    "education_fit",
+)
+
+#: Weights used when a posting sets none; they sum to 1.
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "required_skills": 0.40,
+    "preferred_skills": 0.10,
+    "text_relevance": 0.20,
+    "title_similarity": 0.15,
+    "experience_fit": 0.10,
+    "education_fit": 0.05,
+}
+assert tuple(DEFAULT_WEIGHTS) == COMPONENTS
