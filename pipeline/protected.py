@@ -52,8 +52,9 @@ def parse_protected(text: str, today: date) -> dict[str, Any]:
     if _PROTECTED_LINE.search(text):  # every labelled field is also such a line
         for key, pattern in _FIELDS.items():
             match = pattern.search(text)
-            if match:
-                found[key] = match.group("value")[:60]
+            value = match.group("value").strip(" .,") if match else ""
+            if value:  # "Sex: " with nothing after the colon says nothing
+                found[key] = value[:60]
     age = found.get("age")
     if isinstance(age, str):
         digits = re.match(r"\d{1,2}", age.strip())

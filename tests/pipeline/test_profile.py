@@ -134,3 +134,10 @@ def test_experience_in_a_skill_list_is_not_a_statement() -> None:
 def test_odd_input_does_not_raise() -> None:
     for text in ["", "\n\n", "x" * 5000, "• • •\n----\n2020-2021\n", "@@@ 12/13/2020"]:
         assert isinstance(parse_cv(text), Profile)
+
+
+def test_protected_labels_with_nothing_after_them_are_left_empty() -> None:
+    profile = parse_cv("Ines Valko\nSex: \nNationality:  \nSKILLS\nPython\n", today=TODAY)
+    assert profile.protected["gender"] is None
+    assert profile.protected["nationality"] is None
+    assert profile.skills == ["Python"]
