@@ -8,16 +8,18 @@ COMPONENTS: tuple[str, ...] = (
     "preferred_skills",
     "text_relevance",
     "title_similarity",
+    "occupation_match",
     "experience_fit",
     "education_fit",
 )
 
 #: Weights used when a posting sets none; they sum to 1.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "required_skills": 0.40,
-    "preferred_skills": 0.10,
-    "text_relevance": 0.20,
-    "title_similarity": 0.15,
+    "required_skills": 0.25,
+    "preferred_skills": 0.05,
+    "text_relevance": 0.25,
+    "title_similarity": 0.10,
+    "occupation_match": 0.20,
     "experience_fit": 0.10,
     "education_fit": 0.05,
 }

@@ -62,6 +62,11 @@ _ANY_DEGREE_RE = re.compile(
 )
 
 
+def looks_like_institution(text: str) -> bool:
+    """Whether `text` names a school, college or university."""
+    return _INSTITUTION_RE.search(text) is not None
+
+
 def find_degree(line: str) -> tuple[str, re.Match[str]] | None:
     if _ANY_DEGREE_RE.search(line) is None:
         return None

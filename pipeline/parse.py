@@ -13,7 +13,8 @@ from pipeline.education import find_degree, parse_education
 from pipeline.experience import Job, parse_jobs
 from pipeline.protected import GENDERED_WORDS, parse_protected, strip_protected
 from pipeline.relevance import text_terms, tokenize
-from pipeline.sections import Section, inline_section, split_sections
+from pipeline.roles import find_role_titles, infer_occupations
+from pipeline.sections import Section, inline_section, split_sections, unglue_headings
 from pipeline.skills import LineInfo, collect_skills
 from pipeline.taxonomy import Taxonomy, get_taxonomy
 from pipeline.types import MAX_PROFILE_TEXT, Profile, empty_protected
@@ -50,7 +51,7 @@ def parse_cv(text: str, *, taxonomy: Taxonomy | None = None, today: date | None 
     """Parse CV text into a profile; never raises on odd input."""
     taxonomy = taxonomy or get_taxonomy()
     today = today or date.today()
-    lines = [line.rstrip() for line in text.splitlines()]
+    lines = unglue_headings([line.rstrip() for line in text.splitlines()])
     sections = split_sections(lines)
     jobs = _jobs(sections)
     infos = _line_infos(sections, jobs, today)
@@ -59,6 +60,8 @@ def parse_cv(text: str, *, taxonomy: Taxonomy | None = None, today: date | None 
     name = contact.find_name(head)
     protected = empty_protected()
     protected.update(parse_protected(text, today))
+    experience = [_job_dict(job) for job in jobs]
+    role_titles = find_role_titles(sections, name)
     return Profile(
         name=name,
         email=contact.find_email(text),
@@ -68,14 +71,25 @@ def parse_cv(text: str, *, taxonomy: Taxonomy | None = None, today: date | None 
         summary=_summary(sections),
         skills=skills,
         skill_evidence=evidence,
-        experience=[_job_dict(job) for job in jobs],
+        experience=experience,
         total_years_experience=_total_years(jobs, text, today),
         education=_education(sections, lines),
         languages=_languages(sections),
         certifications=_certifications(sections),
         protected=protected,
         text_terms=_text_terms(text, name, skills),
+        headline=role_titles[0] if role_titles else None,
+        role_titles=role_titles,
+        occupations=infer_occupations(role_titles, recent_titles(experience)),
     )
+
+
+def recent_titles(experience: list[dict[str, Any]]) -> list[str]:
+    """Job titles, the current or most recent job first."""
+    jobs = [j for j in experience if j.get("title")]
+    jobs.sort(key=lambda j: ("9999" if j.get("end") == "present" else j.get("end") or ""),
+              reverse=True)  # fmt: skip
+    return [j["title"] for j in jobs]
 
 
 def _text_terms(text: str, name: str | None, skills: list[str]) -> dict[str, int]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pipeline.components import DEFAULT_WEIGHTS
 from pipeline.education import LEVEL_ORDER, find_degree
+from pipeline.occupations import get_occupations
 from pipeline.taxonomy import Taxonomy, get_taxonomy
 
 _REQUIRED_HEAD_RE = re.compile(
@@ -93,6 +94,7 @@ def resolve_weights(spec: dict[str, Any], weights: dict[str, float] | None) -> d
         "preferred_skills": not spec["preferred_skills"],
         "experience_fit": spec["min_years_experience"] is None,
         "education_fit": spec["education_level"] is None,
+        "occupation_match": not spec.get("occupations"),
     }
     for key, missing in absent.items():
         if missing:
@@ -133,5 +135,16 @@ def resolve_posting(
         "education_level": education_level,
         "location": location,
     }
+    spec["occupations"] = posting_occupations(title)
     spec["weights"] = resolve_weights(spec, weights)
     return spec
+
+
+def posting_occupations(title: str) -> list[dict[str, Any]]:
+    """The O*NET occupations a posting's title names, with how well the title matched."""
+    data = get_occupations()
+    match = data.match_title(title)
+    if match is None:
+        return []
+    return [{"code": data.codes[i], "title": data.titles[i], "coverage": round(match.coverage, 3)}
+            for i in match.occupations[:5]]  # fmt: skip

@@ -36,7 +36,7 @@ _PROTECTED_LINE = re.compile(
     r"^\s*[•\-*]?\s*(?:gender|sex|date\s+of\s+birth|d\.?o\.?b\.?|birth\s*date|born|age|"
     r"nationality|citizenship|marital\s+status|civil\s+status|religion|faith|caste|"
     r"father'?s?\s+name|mother'?s?\s+name|husband'?s?\s+name|passport|visa\s+status|"
-    r"photo|photograph)\b.*$",
+    r"photo|photograph|personal\s+(?:details|information|data|info|particulars))\b.*$",
     re.IGNORECASE | re.MULTILINE,
 )
 #: Words that say or hint at gender or family status; never relevance terms.

@@ -1,130 +1,44 @@
 """Score CV profiles against a posting.
 
-The score uses skills (with evidence), text relevance, job titles, years of
-experience and education level. It never uses the name, gender, age or date of
-birth, photo, marital status, nationality or religion: those are parsed into
-`protected` for audit only and removed from the text used for relevance.
+The score (0-100) mixes the parts named in `pipeline.components`, each 0-1, by weights
+that depend on their evidence: a part that could not be read for a CV (no role titles,
+no dates, no education found) is left out for that CV and the others share its weight,
+instead of counting as the candidate lacking it. Every part says what it rests on.
+
+The score uses skills (with evidence), text relevance, role titles, the occupations
+they name, years in such roles and education level. It never uses the name, gender,
+age or date of birth, photo, marital status, nationality or religion: those are parsed
+into `protected` for audit only and removed from the text used for relevance.
+
+Specificity weights and text relevance are fitted on the pool being ranked, so a
+file's score is final only once its pool is complete (the live score is provisional).
 """
 
 from __future__ import annotations
 
-from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from pipeline.components import COMPONENTS
 from pipeline.education import LEVEL_ORDER
 from pipeline.posting import resolve_posting
 from pipeline.relevance import cosine_scores, text_terms
+from pipeline.role_match import (
+    cv_titles,
+    occupation_match,
+    related_jobs,
+    relevant_years,
+)
+from pipeline.skill_match import SkillIndex, skill_credits, skill_weights, skills_score
+from pipeline.taxonomy import get_taxonomy
 from pipeline.titles import title_similarity, title_tokens
 
 __all__ = ["resolve_posting", "score_one", "score_pool"]
 
-#: Credit for a posting skill by its evidence: used in a job like the posted one, used in
-#: another dated job (or with stated years), or only listed (skills or keywords section).
-#: A listed skill of a candidate who has worked in the posted kind of role counts as used.
-ROLE_CREDIT = 1.0
-USED_CREDIT = 0.6
-LISTED_ONLY_CREDIT = 0.35
-#: Title similarity from which a job counts as the posted kind of role.
-RELATED_TITLE = 0.5
-#: Share of a year in an unrelated job that counts towards the posting's minimum years.
-UNRELATED_YEAR_CREDIT = 0.25
 #: Cosine similarity treated as a perfect text match.
-FULL_TEXT_MATCH = 0.45
-
-
-def _related_jobs(posting_title: str, experience: list[dict[str, Any]]) -> list[bool]:
-    """Which experience entries are the posted kind of role. Without a posting title or a
-    parsed job title this cannot be told, and the job is given the benefit of the doubt."""
-    if not title_tokens(posting_title):
-        return [True] * len(experience)
-    return [not title_tokens(job.get("title") or "")
-            or title_similarity(posting_title, [job["title"]]) >= RELATED_TITLE
-            for job in experience]  # fmt: skip
-
-
-def _skill_credit(profile: dict[str, Any], related: list[bool]) -> dict[str, tuple[float, str]]:
-    credit: dict[str, tuple[float, str]] = {}
-    evidence = {row["skill"]: row for row in profile.get("skill_evidence") or []}
-    for skill in profile.get("skills") or []:
-        row = evidence.get(skill) or {}
-        jobs = row.get("jobs")
-        if jobs is None and row.get("last_used") is not None:
-            value = ROLE_CREDIT  # a profile parsed before jobs were recorded per skill
-        elif any(related[j] for j in jobs or [] if j < len(related)):
-            value = ROLE_CREDIT
-        elif jobs or row.get("last_used") is not None or row.get("years") is not None:
-            value = USED_CREDIT
-        elif any(related):
-            value = USED_CREDIT
-        else:
-            value = LISTED_ONLY_CREDIT
-        credit[skill.lower()] = (value, row.get("evidence") or "")
-    return credit
-
-
-def _skills_score(
-    wanted: list[str], credit: dict[str, tuple[float, str]]
-) -> tuple[float, list[dict[str, str]], list[str]]:
-    if not wanted:
-        return 0.0, [], []
-    matched: list[dict[str, str]] = []
-    missing: list[str] = []
-    total = 0.0
-    for skill in wanted:
-        found = credit.get(skill.lower())
-        if found is None:
-            missing.append(skill)
-            continue
-        total += found[0]
-        matched.append({"skill": skill, "evidence": found[1]})
-    return total / len(wanted), matched, missing
-
-
-def _experience_fit(min_years: float | None, years: float | None) -> float:
-    if min_years is None:
-        return 0.0
-    if min_years <= 0:
-        return 1.0
-    return max(0.0, min(1.0, (years or 0.0) / min_years))
-
-
-def _months(job: dict[str, Any], today: date) -> int:
-    try:
-        start = int(job["start"][:4]) * 12 + int(job["start"][5:7])
-        end_text = job.get("end") or "present"
-        end = (today.year * 12 + today.month if end_text == "present"
-               else int(end_text[:4]) * 12 + int(end_text[5:7]))  # fmt: skip
-    except (KeyError, TypeError, ValueError):
-        return 0
-    return max(0, end - start + 1)
-
-
-def _relevant_years(profile: dict[str, Any], related: list[bool]) -> float | None:
-    """Years of experience, with time in unrelated jobs counted at a reduced rate."""
-    years = profile.get("total_years_experience")
-    months = [_months(job, date.today()) for job in profile.get("experience") or []]
-    if years is None or not sum(months):
-        return years
-    share = sum(m for m, rel in zip(months, related, strict=True) if rel) / sum(months)
-    return float(years) * (share + UNRELATED_YEAR_CREDIT * (1.0 - share))
-
-
-def _education_fit(level: str | None, education: list[dict[str, Any]]) -> float:
-    if level is None:
-        return 0.0
-    have = [LEVEL_ORDER.index(e["level"]) for e in education if e.get("level") in LEVEL_ORDER]
-    if not have:
-        return 0.3
-    gap = LEVEL_ORDER.index(level) - max(have)
-    return 1.0 if gap <= 0 else (0.5 if gap == 1 else 0.0)
-
-
-def _recent_titles(profile: dict[str, Any]) -> list[str]:
-    jobs = [j for j in profile.get("experience") or [] if j.get("title")]
-    jobs.sort(key=lambda j: ("9999" if j.get("end") == "present" else j.get("end") or ""),
-              reverse=True)  # fmt: skip
-    return [j["title"] for j in jobs]
+FULL_TEXT_MATCH = 0.35
+#: Skills found from which the skills parts are fully read.
+FULL_SKILL_EVIDENCE = 3
 
 
 def _query_terms(posting: dict[str, Any]) -> dict[str, int]:
@@ -139,50 +53,132 @@ def _cached_query_terms(title: str, description: str, skills: tuple[str, ...]) -
 
 
 def score_pool(posting: dict[str, Any], profiles: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Score every profile against the posting; text relevance is fitted on this pool."""
-    weights: dict[str, float] = posting["weights"]
+    """Score every profile against the posting; relevance and skill specificity are
+    fitted on this pool."""
+    if not profiles:
+        return []
     docs = [p.get("text_terms") or {} for p in profiles]
-    relevance = cosine_scores(_query_terms(posting), docs) if profiles else []
-    return [_score(posting, weights, p, r) for p, r in zip(profiles, relevance, strict=True)]
+    relevance = cosine_scores(_query_terms(posting), docs)
+    related = [related_jobs(posting, p.get("experience") or []) for p in profiles]
+    credits = [skill_credits(p, r) for p, r in zip(profiles, related, strict=True)]
+    wanted = [*posting.get("required_skills", []), *posting.get("preferred_skills", [])]
+    weights = skill_weights(wanted, credits)
+    return [
+        _score(posting, profile, text, rel, SkillIndex(credit, doc), weights)
+        for profile, text, rel, credit, doc in zip(
+            profiles, relevance, related, credits, docs, strict=True
+        )
+    ]
 
 
 def _score(
-    posting: dict[str, Any], weights: dict[str, float], profile: dict[str, Any], relevance: float
+    posting: dict[str, Any],
+    profile: dict[str, Any],
+    relevance: float,
+    related: list[bool],
+    index: SkillIndex,
+    skill_weight: dict[str, float],
 ) -> dict[str, Any]:
-    experience = profile.get("experience") or []
-    related = _related_jobs(posting.get("title") or "", experience)
-    credit = _skill_credit(profile, related)
-    req, req_matched, missing = _skills_score(posting.get("required_skills") or [], credit)
-    pref, pref_matched, _ = _skills_score(posting.get("preferred_skills") or [], credit)
-    components = {
-        "required_skills": req,
-        "preferred_skills": pref,
-        "text_relevance": min(1.0, relevance / FULL_TEXT_MATCH),
-        "title_similarity": title_similarity(posting.get("title") or "", _recent_titles(profile)),
-        "experience_fit": _experience_fit(
-            posting.get("min_years_experience"), _relevant_years(profile, related)
-        ),
-        "education_fit": _education_fit(
-            posting.get("education_level"), profile.get("education") or []
-        ),
-    }
-    breakdown = {
-        name: {
-            "score": round(value, 3),
-            "weight": weights.get(name, 0.0),
-            "points": round(value * weights.get(name, 0.0) * 100, 2),
-        }
-        for name, value in components.items()
-    }
-    total = sum(value * weights.get(name, 0.0) for name, value in components.items()) * 100
+    taxonomy = get_taxonomy()
+    req, req_matched, missing = skills_score(
+        posting.get("required_skills") or [], index, skill_weight, taxonomy
+    )
+    pref, pref_matched, _ = skills_score(
+        posting.get("preferred_skills") or [], index, skill_weight, taxonomy
+    )
+    skill_evidence = min(1.0, len(profile.get("skills") or []) / FULL_SKILL_EVIDENCE)
+    occupation, occupation_evidence, occupation_note = occupation_match(posting, profile)
+    titles = cv_titles(profile)
+    years, years_note = relevant_years(
+        profile, related, occupation if occupation_evidence > 0 else None
+    )
+    parts: dict[str, tuple[float, float, str]] = {
+        "required_skills": _skills_part(req, req_matched, posting.get("required_skills"),
+                                        skill_evidence),
+        "preferred_skills": _skills_part(pref, pref_matched, posting.get("preferred_skills"),
+                                         skill_evidence),
+        "text_relevance": (min(1.0, relevance / FULL_TEXT_MATCH), 1.0,
+                           f"text similarity {relevance:.2f} with the posting (pool-fitted)"),
+        "title_similarity": _title_part(posting.get("title") or "", titles),
+        "occupation_match": (occupation, occupation_evidence, occupation_note),
+        "experience_fit": _experience_part(posting.get("min_years_experience"), years,
+                                           years_note),
+        "education_fit": _education_part(posting.get("education_level"),
+                                         profile.get("education") or []),
+    }  # fmt: skip
+    return _combine(posting["weights"], parts, req_matched + pref_matched, missing)
+
+
+def _skills_part(
+    value: float, matched: list[dict[str, str]], wanted: list[str] | None, evidence: float
+) -> tuple[float, float, str]:
+    if not wanted:
+        return 0.0, 0.0, "the posting lists none"
+    if evidence == 0:
+        return value, 0.0, "no skills found in the CV"
+    note = f"{len(matched)} of {len(wanted)}, weighted by specificity and evidence"
+    return value, evidence, note
+
+
+def _title_part(posting_title: str, titles: list[str]) -> tuple[float, float, str]:
+    if not title_tokens(posting_title):
+        return 0.0, 0.0, "the posting has no title"
+    if not titles:
+        return 0.0, 0.0, "no role titles found"
+    value = title_similarity(posting_title, titles)
+    return value, 1.0, f"best of: {'; '.join(titles[:3])}"
+
+
+def _experience_part(
+    min_years: float | None, years: float | None, note: str
+) -> tuple[float, float, str]:
+    if min_years is None:
+        return 0.0, 0.0, "the posting sets no minimum"
+    if years is None:
+        return 0.0, 0.0, note
+    fit = 1.0 if min_years <= 0 else max(0.0, min(1.0, years / min_years))
+    return fit, 1.0, f"{years:.1f} relevant years of {min_years:g} wanted ({note})"
+
+
+def _education_part(level: str | None, education: list[dict[str, Any]]) -> tuple[float, float, str]:
+    if level is None:
+        return 0.0, 0.0, "the posting sets no level"
+    have = [LEVEL_ORDER.index(e["level"]) for e in education if e.get("level") in LEVEL_ORDER]
+    if not have:
+        return 0.0, 0.0, "no degree found"
+    gap = LEVEL_ORDER.index(level) - max(have)
+    fit = 1.0 if gap <= 0 else (0.5 if gap == 1 else 0.0)
+    return fit, 1.0, f"highest level {LEVEL_ORDER[max(have)]}, {level} wanted"
+
+
+def _combine(
+    weights: dict[str, float],
+    parts: dict[str, tuple[float, float, str]],
+    matched: list[dict[str, str]],
+    missing: list[str],
+) -> dict[str, Any]:
+    """Weights scaled by each part's evidence, shared out to sum to 1, and the points."""
+    effective = {name: weights.get(name, 0.0) * parts[name][1] for name in COMPONENTS}
+    total = sum(effective.values())
+    if total <= 0:  # nothing readable: fall back to the posting's own weights
+        effective, total = dict(weights), sum(weights.values()) or 1.0
+    breakdown: dict[str, dict[str, Any]] = {}
+    score = 0.0
+    for name in COMPONENTS:
+        value, _, note = parts[name]
+        weight = effective.get(name, 0.0) / total
+        points = round(value * weight * 100, 2)
+        score += points
+        breakdown[name] = {"score": round(value, 3), "weight": round(weight, 4),
+                           "points": points, "evidence": note}  # fmt: skip
     return {
-        "score": round(min(100.0, max(0.0, total)), 1),
+        "score": round(min(100.0, max(0.0, score)), 1),
         "breakdown": breakdown,
-        "matched_skills": req_matched + pref_matched,
+        "matched_skills": matched,
         "missing_skills": missing,
     }
 
 
 def score_one(posting: dict[str, Any], profile: dict[str, Any]) -> dict[str, Any]:
-    """Score one profile (a pool of one)."""
+    """Score one profile (a pool of one): provisional until its pool is scored together."""
     return score_pool(posting, [profile])[0]

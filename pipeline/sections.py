@@ -11,18 +11,27 @@ HEADINGS: dict[str, tuple[str, ...]] = {
         "summary", "profile", "professional summary", "career summary", "objective",
         "career objective", "about me", "profile summary", "professional profile",
         "personal statement", "overview", "executive summary", "career profile", "about",
+        "summary of qualifications", "qualifications summary", "professional highlights",
+        "highlights", "career highlights", "profile summary", "synopsis",
     ),
     "experience": (
         "experience", "work experience", "professional experience", "employment history",
         "employment", "work history", "career history", "experience summary",
         "relevant experience", "professional background", "internships", "internship",
         "positions held", "career", "work", "professional experience summary",
+        "company details", "work details", "employment details", "experience details",
+        "professional details", "work experience details", "teaching experience",
+        "research experience", "clinical experience", "leadership experience",
+        "military experience", "relevant work experience", "career history details",
+        "organisational experience", "organizational experience", "job history",
     ),
     "education": (
         "education", "academic background", "qualifications", "academic qualifications",
         "educational qualifications", "education and training", "academics",
         "educational background", "academic profile", "education details", "scholastics",
         "academic qualification", "educational qualification", "academic details",
+        "educational details", "academic credentials", "qualification", "education summary",
+        "relevant coursework", "academic record", "studies",
     ),
     "skills": (
         "skills", "technical skills", "key skills", "core skills", "core competencies",
@@ -32,17 +41,25 @@ HEADINGS: dict[str, tuple[str, ...]] = {
         "technical expertise", "tools and technologies", "skills and abilities",
         "additional skills", "technical summary", "soft skills", "non technical skills",
         "strengths", "specialties", "technical competencies", "core strengths", "keywords",
+        "skill details", "technical skill set", "skills and expertise", "personal skills",
+        "digital skills", "key skills and competencies", "technical skills summary",
+        "computer proficiency", "it proficiency", "software proficiency", "tools and skills",
+        "technical knowledge", "knowledge", "proficiencies", "capabilities",
     ),
-    "projects": ("projects", "academic projects", "key projects", "personal projects", "project"),
+    "projects": ("projects", "academic projects", "key projects", "personal projects", "project",
+                 "project details", "projects undertaken", "major projects", "project profile"),
     "certifications": (
         "certifications", "certificates", "licenses", "licences", "certification",
         "licenses and certifications", "licences and certifications", "training",
         "courses", "professional development", "trainings", "accreditations",
+        "certification details", "training and certifications", "courses and certifications",
+        "certifications and trainings", "trainings attended", "workshops",
     ),
     "languages": ("languages", "language skills", "languages known", "language"),
     "personal": (
         "personal details", "personal information", "personal data", "personal profile",
         "personal info", "contact", "contact details", "contact information",
+        "personal particulars", "contact info", "personal data sheet",
     ),
     "awards": ("awards", "achievements", "honors", "honours", "awards and achievements",
                "accomplishments", "publications"),
@@ -50,9 +67,30 @@ HEADINGS: dict[str, tuple[str, ...]] = {
                   "extracurricular activities", "volunteering", "volunteer experience"),
     "references": ("references", "referees"),
     "additional": ("additional information", "other information", "declaration",
-                   "miscellaneous"),
+                   "miscellaneous", "other details"),
 }  # fmt: skip
 _PHRASE_TO_SECTION = {p: name for name, phrases in HEADINGS.items() for p in phrases}
+# A heading glued to the end of the line before it: "...and Profiles. Education Details",
+# "...Less than 1 year monthsCompany Details". Only headings of two or more words count,
+# written in capitals or title case, after a sentence end or straight after a lower-case
+# letter, so an ordinary sentence ending in "work experience" is left alone.
+_GLUED_RE = re.compile(
+    r"(?:(?<=[.!?)])\s*|(?<=[a-z]))(?P<heading>(?:"
+    + "|".join(
+        sorted(
+            {
+                variant
+                for phrase in _PHRASE_TO_SECTION
+                if " " in phrase and "and" not in phrase.split()
+                for variant in (phrase.title(), phrase.upper())
+            },
+            key=len,
+            reverse=True,
+        )
+    )
+    + r"))\s*:?\s*$"
+)
+_GLUED_ENDINGS = frozenset(p.split()[-1] for p in _PHRASE_TO_SECTION if " " in p)
 _CLEAN_RE = re.compile(r"[^a-z ]+")
 _RULE_RE = re.compile(r"^\s*[-=_~*•.]{3,}\s*$")
 # What decorates a heading at either end: whitespace, bullets, rules, colons. `str.strip`
@@ -117,6 +155,21 @@ def _headings(lines: list[str]) -> dict[int, str]:
             continue  # a sub-heading inside a job or project description
         kept[index] = current = found[index]
     return kept
+
+
+def unglue_headings(lines: list[str]) -> list[str]:
+    """Lines with a heading glued to their end split in two (see `_GLUED_RE`)."""
+    out: list[str] = []
+    for line in lines:
+        words = line.split()
+        if len(words) > 2 and words[-1].rstrip(":").lower() in _GLUED_ENDINGS:
+            match = _GLUED_RE.search(line)
+            if match is not None and match.start("heading") > 0:
+                out.append(line[: match.start("heading")].rstrip())
+                out.append(match.group("heading"))
+                continue
+        out.append(line)
+    return out
 
 
 def split_sections(lines: list[str]) -> list[Section]:

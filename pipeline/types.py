@@ -32,6 +32,9 @@ class Profile:
     characters) after the name, gendered words and protected-attribute lines were
     removed; the scorer uses it for text relevance, so the CV text itself is not kept.
     `protected` is parsed for display and audit only and is never scored.
+    `role_titles` are roles stated outside dated jobs (the first, `headline`, is the one
+    nearest the top), and `occupations` the O*NET occupations the titles name, best
+    first (see `pipeline.roles.infer_occupations`).
     """
 
     name: str | None = None
@@ -49,13 +52,16 @@ class Profile:
     certifications: list[str] = field(default_factory=list)
     protected: dict[str, Any] = field(default_factory=empty_protected)
     text_terms: dict[str, int] = field(default_factory=dict)
+    headline: str | None = None
+    role_titles: list[str] = field(default_factory=list)
+    occupations: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         # Hand-written rather than dataclasses.asdict, which deep-copies and is slow.
         data = {f.name: getattr(self, f.name) for f in fields(self)}
-        for key in ("skill_evidence", "experience", "education"):
+        for key in ("skill_evidence", "experience", "education", "occupations"):
             data[key] = [dict(row) for row in data[key]]
-        for key in ("links", "skills", "languages", "certifications"):
+        for key in ("links", "skills", "languages", "certifications", "role_titles"):
             data[key] = list(data[key])
         data["protected"] = dict(self.protected)
         data["text_terms"] = dict(self.text_terms)

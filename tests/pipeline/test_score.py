@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from pipeline.components import COMPONENTS
 from pipeline.parse import parse_cv
 from pipeline.score import resolve_posting, score_one, score_pool
 from tests.pipeline.fixtures import make_cv_text
@@ -65,14 +66,8 @@ def test_matching_cv_outranks_non_matching() -> None:
     result = score_one(posting, nurse)
     assert {m["skill"] for m in result["matched_skills"]} >= {"Wound Care", "BLS"}
     assert all(m["evidence"] for m in result["matched_skills"])
-    assert set(result["breakdown"]) == {
-        "required_skills",
-        "preferred_skills",
-        "text_relevance",
-        "title_similarity",
-        "experience_fit",
-        "education_fit",
-    }
+    assert list(result["breakdown"]) == list(COMPONENTS)
+    assert all(part["evidence"] for part in result["breakdown"].values())
     assert result["score"] == round(sum(c["points"] for c in result["breakdown"].values()), 1)
 
 

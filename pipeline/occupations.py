@@ -1,0 +1,232 @@
+"""Occupations: read a job title as O*NET occupations and tell how close two occupations are.
+
+The data is derived from the O*NET 29.2 Database (titles, alternate titles, descriptions
+and technology skills of about 1,000 occupations; see `pipeline/data/ATTRIBUTION.md`) by
+`scripts/build_occupations.py`:
+
+- `occupation_titles.tsv`, a title index: each occupation's title and alternate titles
+  as sets of normalised tokens ("developer java" -> Computer Programmers);
+- `occupations.json`: codes, titles, the role nouns, and each occupation's closest
+  occupations with how close they are (0-1, by their SOC group and the cosine of
+  their descriptions, titles and technology skills).
+
+A title is read by finding the index entries whose tokens all occur in it, and keeping
+the most specific one (the largest sum of token IDFs): "Sr. Java/J2EE Developer" ->
+"java developer". Every entry ends in a role noun (developer, nurse, advocate...), so a
+line such as "Java, Spring" is never a title. When no entry explains most of a title
+("HR Executive", "Sales Executive"), entries that share its field words with any role
+noun count too ("human resources specialist", "sales representative"): the field says
+more about the occupation than a generic noun such as "executive".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA_FILE = Path(__file__).parent / "data" / "occupations.json"
+TITLES_FILE = Path(__file__).parent / "data" / "occupation_titles.tsv"
+#: A title entry longer than this is too rare to meet in a CV as a subset of a line.
+MAX_TITLE_TOKENS = 5
+
+_TOKEN_RE = re.compile(r"[a-z0-9][a-z0-9+#]*")
+_PAREN_RE = re.compile(r"\([^)]*\)")
+SENIORITY = frozenset(
+    """senior sr junior jr lead principal staff chief trainee intern graduate entry level
+    mid experienced i ii iii iv associate""".split()
+)
+_GLUE = frozenset("of and the for in at a an to with on".split())
+# Spellings that name the same role, applied to the lower-cased title first.
+_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"\bdot\s*net\b|\.net\b|\basp\.net\b", " net "),
+        (r"\bh\.?r\.?\b", " human resources "),
+        (r"\bq\.?a\.?\b", " quality assurance "),
+        (r"\bsde\b|\bswe\b", " software developer "),
+        (r"\bdba\b", " database administrator "),
+        (r"\bpmo\b", " project management office "),
+        (r"\bui\s*/\s*ux\b|\bux\s*/\s*ui\b", " ux "),
+        (r"\bvp\b", " vice president "),
+        (r"\bexec\b", " executive "),
+        (r"\bmgr\b", " manager "),
+        (r"\bengg?\b", " engineer "),
+    )
+)
+# A field word standing for its role, as in "Electrical Engineering", "Web Designing",
+# "Data Science": read as the role when the role makes a title and the field word does not.
+_SUFFIX_ROLES: tuple[tuple[str, str], ...] = (
+    ("ing", "er"), ("ing", ""), ("ence", "entist"), ("ment", "er"), ("ation", "ator"),
+    ("ing", "e"), ("ysis", "yst"), ("ology", "ologist"), ("acy", "acist"), ("stry", "st"),
+)  # fmt: skip
+_FIELD_ROLES = {"law": "lawyer", "accounting": "accountant", "accounts": "accountant"}
+
+
+def _singular(token: str) -> str:
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is", "ics")):
+        return token[:-1]
+    return token
+
+
+def title_tokens(title: str) -> tuple[str, ...]:
+    """Normalised tokens of a title: lower case, singular, without seniority or glue words."""
+    text = _PAREN_RE.sub(" ", title.lower().replace("&", " and "))
+    for pattern, replacement in _PHRASES:
+        text = pattern.sub(replacement, text)
+    tokens = [_singular(t) for t in _TOKEN_RE.findall(text)]
+    return tuple(t for t in tokens if t not in SENIORITY and t not in _GLUE)
+
+
+@dataclass(frozen=True, slots=True)
+class TitleMatch:
+    """The occupations a title names, the index entry that matched, and how much of the
+    title that entry explains (0-1, by token IDF)."""
+
+    title: str
+    key: str
+    occupations: tuple[int, ...]
+    coverage: float
+
+
+#: Weight of a field-word match against an exact one (its role noun is not the title's).
+FIELD_FACTOR = 0.8
+#: Role nouns that say little about the occupation: the field words before them do.
+GENERIC_HEADS = frozenset(
+    """executive officer specialist coordinator manager consultant associate assistant
+    analyst administrator advisor adviser professional expert member partner head worker
+    representative agent""".split()
+)
+
+
+class Occupations:
+    """The O*NET title index and occupation vectors, loaded from ``occupations.json``."""
+
+    def __init__(self, data: dict[str, object], titles: list[tuple[str, list[int]]]) -> None:
+        rows = data["occupations"]
+        assert isinstance(rows, list)
+        self.codes: list[str] = [row[0] for row in rows]
+        self.titles: list[str] = [row[1] for row in rows]
+        self._index: dict[frozenset[str], tuple[int, ...]] = {}
+        fields: dict[frozenset[str], set[int]] = {}
+        counts: dict[str, int] = {}
+        for key, members in titles:
+            head, *rest = key.split()
+            tokens = frozenset([head, *rest])
+            self._index[tokens] = tuple(members)
+            for token in tokens:
+                counts[token] = counts.get(token, 0) + 1
+            if rest:
+                fields.setdefault(frozenset(rest), set()).update(members)
+        total = len(self._index)
+        self._idf = {t: math.log(total / c) for t, c in counts.items()}
+        self._unknown_idf = math.log(total)
+        # Each entry is filed under its rarest token: an entry can only be inside a title
+        # that has that token, so a lookup checks a few entries instead of thousands.
+        self._by_token: dict[str, list[tuple[frozenset[str], float]]] = {}
+        for tokens in self._index:
+            rarest = min(tokens, key=lambda t: (counts[t], t))
+            weight = sum(self._idf[t] for t in tokens)
+            self._by_token.setdefault(rarest, []).append((tokens, weight))
+        # The same for the field words of entries (all but the role noun), with every
+        # occupation an entry of those field words names.
+        self._fields: dict[frozenset[str], tuple[int, ...]] = {}
+        self._by_field_token: dict[str, list[tuple[frozenset[str], float]]] = {}
+        for words, members in fields.items():
+            self._fields[words] = tuple(sorted(members))
+            rarest = min(words, key=lambda t: (counts[t], t))
+            weight = sum(self._idf[t] for t in words)
+            self._by_field_token.setdefault(rarest, []).append((words, weight))
+        heads = data["heads"]
+        assert isinstance(heads, list)
+        self.heads = frozenset(heads)
+        neighbours = data["neighbours"]
+        assert isinstance(neighbours, list)
+        self._near: list[dict[int, float]] = [{int(j): v for j, v in row} for row in neighbours]
+        self._by_code = {code: i for i, code in enumerate(self.codes)}
+
+    @classmethod
+    def from_files(cls, data_file: Path, titles_file: Path) -> Occupations:
+        titles: list[tuple[str, list[int]]] = []
+        for line in titles_file.read_text(encoding="utf-8").splitlines():
+            key, _, members = line.partition("\t")
+            titles.append((key, [int(i) for i in members.split(",")]))
+        return cls(json.loads(data_file.read_text(encoding="utf-8")), titles)
+
+    def index_of(self, code: str) -> int | None:
+        return self._by_code.get(code)
+
+    def _variants(self, tokens: tuple[str, ...]) -> set[str]:
+        found = set(tokens)
+        for token in tokens:
+            if token in _FIELD_ROLES:
+                found.add(_FIELD_ROLES[token])
+                continue
+            for suffix, role in _SUFFIX_ROLES:
+                if token.endswith(suffix) and len(token) > len(suffix) + 2:
+                    stem = token[: -len(suffix)] + role
+                    if stem in self.heads:
+                        found.add(stem)
+                        break
+        return found
+
+    def match_title(self, title: str) -> TitleMatch | None:
+        """The most specific O*NET title whose tokens all occur in `title`, or None."""
+        tokens = title_tokens(title)
+        if not tokens or len(tokens) > 12:
+            return None
+        found = self._match_tokens(tokens)
+        if found is None:
+            return None
+        key, members, coverage = found
+        return TitleMatch(title, key, members, coverage)
+
+    @lru_cache(maxsize=8192)  # noqa: B019 - one instance per process, kept for its life
+    def _match_tokens(self, tokens: tuple[str, ...]) -> tuple[str, tuple[int, ...], float] | None:
+        present = self._variants(tokens)
+        roles = [t for t in present if t in self.heads]
+        if not roles:
+            return None
+        total = sum(self._idf.get(t, self._unknown_idf) for t in set(tokens))
+        best = _best(present, self._by_token)
+        coverage = min(1.0, best[0] / total) if best else 0.0
+        if best is None or best[1] <= GENERIC_HEADS:
+            # "HR Executive": the field words, with whatever role noun O*NET gives them
+            role = best[1] if best is not None else frozenset(roles)
+            field = _best(present - role, self._by_field_token)
+            if field is not None:
+                key_text = " ".join(t for t in present if t in field[1])
+                role_weight = sum(self._idf[t] for t in role)
+                field_coverage = min(1.0, (field[0] + role_weight) / total)
+                return key_text, self._fields[field[1]], field_coverage * FIELD_FACTOR
+        if best is None:
+            return None
+        key_text = " ".join(t for t in present if t in best[1])
+        return key_text, self._index[best[1]], coverage
+
+    def similarity(self, a: int, b: int) -> float:
+        """How close two occupations are, 0-1: 1 for the same, 0 for unrelated ones."""
+        return 1.0 if a == b else self._near[a].get(b, 0.0)
+
+
+def _best(
+    present: set[str], by_token: dict[str, list[tuple[frozenset[str], float]]]
+) -> tuple[float, frozenset[str]] | None:
+    """The heaviest entry filed under a token of `present` whose tokens all occur in it."""
+    best: tuple[float, frozenset[str]] | None = None
+    for token in present:
+        for key, weight in by_token.get(token, ()):
+            if (best is None or weight > best[0]) and key <= present:
+                best = (weight, key)
+    return best
+
+
+@lru_cache(maxsize=1)
+def get_occupations() -> Occupations:
+    """The shipped occupation data, loaded once per process."""
+    return Occupations.from_files(DATA_FILE, TITLES_FILE)

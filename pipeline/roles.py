@@ -1,0 +1,121 @@
+"""Roles a CV states, and the occupations they name.
+
+Dated experience entries give job titles (`pipeline.experience`). Many CVs also state a
+role without dates: a headline under the name ("Senior Java Developer"), a title line
+above a job description, "Role: ABAP Developer" inside a project. Such a line counts
+when it is short, is not a sentence, and reads as an O*NET title ending in a role noun
+(`pipeline.occupations`), so layout words ("Company - X", "Description - ...") and
+lists of skills never become titles.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pipeline.education import find_degree, looks_like_institution
+from pipeline.occupations import Occupations, get_occupations
+from pipeline.sections import Section
+
+#: Sections whose lines are never role titles (a certificate names a role it is not).
+_SKIP_SECTIONS = frozenset(
+    {"skills", "certifications", "languages", "interests", "references", "awards", "personal"}
+)
+_LABEL_RE = re.compile(
+    r"^(?:current\s+)?(?:role|designation|position|job\s+title|title|working\s+as|post)"
+    r"\s*(?::|-|\u2013|\bas\b)\s*(?P<value>.+)$",
+    re.IGNORECASE,
+)
+# Where a title line goes on to name an employer or a place.
+_TAIL_RE = re.compile(r"\s+(?:-|\u2013|\u2014|\||@|at)\s+.*$|\s*,.*$", re.IGNORECASE)
+_DECOR = " \t•*-\u2013\u2014|·▪►❖:>"
+MAX_WORDS = 7
+MAX_ROLE_TITLES = 8
+#: a title line must be explained this much by an O*NET title (see TitleMatch.coverage)
+MIN_COVERAGE = 0.3
+#: how much each kind of evidence counts towards the CV's occupations
+HEADLINE_WEIGHT = 1.0
+ROLE_LINE_WEIGHT = 0.5
+JOB_WEIGHTS = (1.0, 0.6, 0.5, 0.4)
+MAX_OCCUPATIONS = 5
+
+
+def _title_part(line: str) -> str | None:
+    text = line.strip(_DECOR)
+    if not text or len(text) > 80:
+        return None
+    labelled = _LABEL_RE.match(text)
+    if labelled:
+        text = labelled.group("value").strip(_DECOR)
+    text = _TAIL_RE.sub("", text).replace("(", " ").replace(")", " ").strip(_DECOR)
+    words = text.split()
+    if not 1 <= len(words) <= MAX_WORDS or text.endswith(".") or sum(c.isdigit() for c in text) > 1:
+        return None
+    lowered = text.lower()
+    if "@" in text or "www" in lowered or ":" in text or "experience" in lowered:
+        return None
+    if find_degree(text) or looks_like_institution(text):
+        return None  # "B.Tech Computer Science", "Institute of Technology"
+    return text
+
+
+def find_role_titles(
+    sections: list[Section], name: str | None = None, occupations: Occupations | None = None
+) -> list[str]:
+    """Role titles stated outside dated entries, in reading order (the first is the
+    headline). The candidate's name line is never one ("John Baker")."""
+    occupations = occupations or get_occupations()
+    skip = (name or "").strip().lower()
+    found: list[str] = []
+    seen: set[str] = set()
+    for section in sections:
+        if section.name in _SKIP_SECTIONS:
+            continue
+        for line in section.lines:
+            part = _title_part(line)
+            if part is None or part.lower() == skip or part.lower() in seen:
+                continue
+            match = occupations.match_title(part)
+            if match is None or match.coverage < MIN_COVERAGE:
+                continue
+            seen.add(part.lower())
+            found.append(part)
+            if len(found) == MAX_ROLE_TITLES:
+                return found
+    return found
+
+
+def infer_occupations(
+    role_titles: list[str], job_titles: list[str], occupations: Occupations | None = None
+) -> list[dict[str, Any]]:
+    """The CV's likeliest O*NET occupations, best first: code, title, `score` (the
+    evidence for it: title weight x how well the title matched, shared among the
+    occupations a title names) and `from` (the title that names it best).
+
+    `job_titles` are the dated jobs' titles, most recent first.
+    """
+    occupations = occupations or get_occupations()
+    weighted = [(t, HEADLINE_WEIGHT if i == 0 else ROLE_LINE_WEIGHT)
+                for i, t in enumerate(role_titles)]  # fmt: skip
+    weighted += [(t, JOB_WEIGHTS[min(i, len(JOB_WEIGHTS) - 1)]) for i, t in enumerate(job_titles)]
+    scores: dict[int, float] = {}
+    source: dict[int, tuple[float, str]] = {}
+    for title, weight in weighted:
+        match = occupations.match_title(title)
+        if match is None or match.coverage < MIN_COVERAGE:
+            continue
+        share = weight * match.coverage / len(match.occupations)
+        for index in match.occupations:
+            scores[index] = scores.get(index, 0.0) + share
+            if share > source.get(index, (0.0, ""))[0]:
+                source[index] = (share, title)
+    best = sorted(scores, key=lambda i: (-scores[i], occupations.codes[i]))[:MAX_OCCUPATIONS]
+    return [
+        {
+            "code": occupations.codes[i],
+            "title": occupations.titles[i],
+            "score": round(scores[i], 3),
+            "from": source[i][1],
+        }
+        for i in best
+    ]
