@@ -92,10 +92,24 @@ class TitleMatch:
     key: str
     occupations: tuple[int, ...]
     coverage: float
+    field_only: bool = False  # no role noun: read from its field words alone ("HR")
+
+    def shares(self, data: Occupations) -> list[tuple[int, float]]:
+        """Each named occupation with its share of the title: an occupation whose own
+        O*NET title is the matched one ("Civil Engineer" -> Civil Engineers) counts
+        twice as much as one that only lists it as an alternate title."""
+        key = frozenset(self.key.split())
+        weights = [(i, 2.0 if data.own_title(i) == key else 1.0) for i in self.occupations]
+        total = sum(w for _, w in weights)
+        return [(i, w / total) for i, w in weights]
 
 
 #: Weight of a field-word match against an exact one (its role noun is not the title's).
 FIELD_FACTOR = 0.8
+#: A line with no role noun reads as a field only when it is this short and its field
+#: words explain at least this share of it.
+MAX_FIELD_TOKENS = 3
+FIELD_ONLY_COVERAGE = 0.9
 #: Role nouns that say little about the occupation: the field words before them do.
 GENERIC_HEADS = frozenset(
     """executive officer specialist coordinator manager consultant associate assistant
@@ -149,6 +163,7 @@ class Occupations:
         assert isinstance(neighbours, list)
         self._near: list[dict[int, float]] = [{int(j): v for j, v in row} for row in neighbours]
         self._by_code = {code: i for i, code in enumerate(self.codes)}
+        self._own: dict[int, frozenset[str]] = {}
 
     @classmethod
     def from_files(cls, data_file: Path, titles_file: Path) -> Occupations:
@@ -160,6 +175,13 @@ class Occupations:
 
     def index_of(self, code: str) -> int | None:
         return self._by_code.get(code)
+
+    def own_title(self, index: int) -> frozenset[str]:
+        """The normalised tokens of an occupation's own O*NET title."""
+        found = self._own.get(index)
+        if found is None:
+            found = self._own[index] = frozenset(self._variants(title_tokens(self.titles[index])))
+        return found
 
     def _variants(self, tokens: tuple[str, ...]) -> set[str]:
         found = set(tokens)
@@ -184,15 +206,15 @@ class Occupations:
         if found is None:
             return None
         key, members, coverage = found
-        return TitleMatch(title, key, members, coverage)
+        return TitleMatch(title, key, members, coverage, not (self._variants(tokens) & self.heads))
 
     @lru_cache(maxsize=8192)  # noqa: B019 - one instance per process, kept for its life
     def _match_tokens(self, tokens: tuple[str, ...]) -> tuple[str, tuple[int, ...], float] | None:
         present = self._variants(tokens)
         roles = [t for t in present if t in self.heads]
-        if not roles:
-            return None
         total = sum(self._idf.get(t, self._unknown_idf) for t in set(tokens))
+        if not roles:
+            return self._field_only(present, total) if len(tokens) <= MAX_FIELD_TOKENS else None
         best = _best(present, self._by_token)
         coverage = min(1.0, best[0] / total) if best else 0.0
         if best is None or best[1] <= GENERIC_HEADS:
@@ -208,6 +230,15 @@ class Occupations:
             return None
         key_text = " ".join(t for t in present if t in best[1])
         return key_text, self._index[best[1]], coverage
+
+    def _field_only(self, present: set[str], total: float) -> tuple[str, tuple[int, ...], float] | None:
+        """A line that is only a field ("HR", "Human Resources"): the occupations whose
+        titles put a role noun after exactly those words, if they explain all of it."""
+        field = _best(present, self._by_field_token)
+        if field is None or field[0] < total * FIELD_ONLY_COVERAGE:
+            return None
+        key_text = " ".join(t for t in present if t in field[1])
+        return key_text, self._fields[field[1]], min(1.0, field[0] / total) * FIELD_FACTOR
 
     def similarity(self, a: int, b: int) -> float:
         """How close two occupations are, 0-1: 1 for the same, 0 for unrelated ones."""

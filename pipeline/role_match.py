@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from pipeline.occupations import get_occupations
+from pipeline.roles import is_layout_title
 from pipeline.titles import title_similarity, title_tokens
 
 #: Title similarity from which a job counts as the posted kind of role.
@@ -30,7 +31,8 @@ def cv_titles(profile: dict[str, Any]) -> list[str]:
 
 
 def _recent_jobs(profile: dict[str, Any]) -> list[dict[str, Any]]:
-    jobs = [j for j in profile.get("experience") or [] if j.get("title")]
+    jobs = [j for j in profile.get("experience") or []
+            if j.get("title") and not is_layout_title(j["title"])]  # fmt: skip
     jobs.sort(key=lambda j: ("9999" if j.get("end") == "present" else j.get("end") or ""),
               reverse=True)  # fmt: skip
     return jobs
@@ -55,31 +57,35 @@ def occupation_match(
     if not found:
         return 0.0, 0.0, "no role titles found; ranked on text and skills"
     data = get_occupations()
-    targets = [i for i in (data.index_of(o["code"]) for o in wanted) if i is not None]
+    targets = [(i, 1.0 / len(wanted)) for i in (data.index_of(o["code"]) for o in wanted)
+               if i is not None]  # fmt: skip
     total = sum(float(o["score"]) for o in found) or 1.0
     closeness = 0.0
-    best: tuple[float, dict[str, Any]] | None = None
+    best: tuple[float, dict[str, Any], str] = (-1.0, found[0], wanted[0]["title"])
     for item in found:
         index = data.index_of(item["code"])
-        near = (max((data.similarity(t, index) for t in targets), default=0.0)
-                if index is not None else 0.0)  # fmt: skip
-        closeness += near * float(item["score"]) / total
-        if best is None or near * float(item["score"]) > best[0]:
-            best = (near * float(item["score"]), {**item, "near": near})
+        if index is None:
+            continue
+        share = float(item["score"]) / total
+        for target, target_share in targets:
+            near = data.similarity(target, index)
+            closeness += near * share * target_share
+            if near * share > best[0]:
+                best = (near * share, {**item, "near": near}, data.titles[target])
     evidence = min(1.0, total / FULL_OCCUPATION_EVIDENCE) * float(wanted[0].get("coverage", 1.0))
-    return closeness, evidence, _explain_occupation(wanted[0], best[1] if best else found[0])
+    return closeness, evidence, _explain_occupation(best[2], best[1])
 
 
-def _explain_occupation(wanted: dict[str, Any], item: dict[str, Any]) -> str:
+def _explain_occupation(wanted: str, item: dict[str, Any]) -> str:
     near = float(item.get("near", 0.0))
     if near >= 1.0:
         kind = "the posted occupation"
     elif near >= RELATED_OCCUPATION:
-        kind = f"close to the posted {wanted['title']}"
+        kind = f"close to the posted {wanted}"
     elif near > 0:
-        kind = f"related to the posted {wanted['title']}"
+        kind = f"related to the posted {wanted}"
     else:
-        kind = f"unrelated to the posted {wanted['title']}"
+        kind = f"unrelated to the posted {wanted}"
     return f"reads as {item['title']} (from \"{item['from']}\"): {kind}"
 
 

@@ -29,6 +29,16 @@ _LABEL_RE = re.compile(
 # Where a title line goes on to name an employer or a place.
 _TAIL_RE = re.compile(r"\s+(?:-|\u2013|\u2014|\||@|at)\s+.*$|\s*,.*$", re.IGNORECASE)
 _DECOR = " \t•*-\u2013\u2014|·▪►❖:>"
+#: Words of a CV's layout: a line made of these alone is a label, never a role.
+LAYOUT_WORDS = frozenset(
+    """company companies description details detail project projects client clients
+    environment duration team size role roles responsibilities responsibility technologies
+    technology tools location organization organisation employer designation position title
+    summary objective profile period date place domain module modules platform contribution
+    highlights achievements""".split()
+)
+_PAST_VERB_RE = re.compile(r"^[A-Za-z]{3,}ed\b")
+_ASCII_ALNUM_RE = re.compile(r"[A-Za-z0-9]")
 MAX_WORDS = 7
 MAX_ROLE_TITLES = 8
 #: a title line must be explained this much by an O*NET title (see TitleMatch.coverage)
@@ -40,14 +50,18 @@ JOB_WEIGHTS = (1.0, 0.6, 0.5, 0.4)
 MAX_OCCUPATIONS = 5
 
 
-def _title_part(line: str) -> str | None:
-    text = line.strip(_DECOR)
-    if not text or len(text) > 80:
-        return None
+def _title_part(line: str) -> tuple[str, bool] | None:
+    """The part of a line that may be a role title, and whether it is the whole line."""
+    stripped = line.strip()
+    if not stripped or len(stripped) > 80 or not _ASCII_ALNUM_RE.search(stripped.split()[0]):
+        return None  # empty, long, or a list item behind a bullet, mangled or not ("'¢ ...")
+    text = stripped.strip(_DECOR)
     labelled = _LABEL_RE.match(text)
     if labelled:
         text = labelled.group("value").strip(_DECOR)
-    text = _TAIL_RE.sub("", text).replace("(", " ").replace(")", " ").strip(_DECOR)
+    cut = _TAIL_RE.sub("", text)
+    whole = cut == text and not labelled
+    text = cut.replace("(", " ").replace(")", " ").strip(_DECOR)
     words = text.split()
     if not 1 <= len(words) <= MAX_WORDS or text.endswith(".") or sum(c.isdigit() for c in text) > 1:
         return None
@@ -56,7 +70,20 @@ def _title_part(line: str) -> str | None:
         return None
     if find_degree(text) or looks_like_institution(text):
         return None  # "B.Tech Computer Science", "Institute of Technology"
-    return text
+    if set(lowered.split()) <= LAYOUT_WORDS or _PAST_VERB_RE.match(text):
+        return None  # "Company", "Project Details"; "Organized weekly training"
+    return text, whole
+
+
+def is_layout_title(title: str) -> bool:
+    """Whether a parsed title is only layout words ("Company", "Description")."""
+    return set(title.lower().replace("-", " ").split()) <= LAYOUT_WORDS
+
+
+def _standalone(lines: list[str], index: int) -> bool:
+    before = lines[index - 1].strip() if index > 0 else ""
+    after = lines[index + 1].strip() if index + 1 < len(lines) else ""
+    return not before or not after
 
 
 def find_role_titles(
@@ -71,13 +98,20 @@ def find_role_titles(
     for section in sections:
         if section.name in _SKIP_SECTIONS:
             continue
-        for line in section.lines:
-            part = _title_part(line)
-            if part is None or part.lower() == skip or part.lower() in seen:
+        for index, line in enumerate(section.lines):
+            found_part = _title_part(line)
+            if found_part is None:
+                continue
+            part, whole = found_part
+            if part.lower() == skip or part.lower() in seen:
                 continue
             match = occupations.match_title(part)
             if match is None or match.coverage < MIN_COVERAGE:
                 continue
+            alone = whole and _standalone(section.lines, index)
+            if (match.field_only or part[0].islower()) and not alone:
+                continue  # "HR" on a line of its own, not "Recruiting" in a list or the
+                # lower-case end of a wrapped sentence
             seen.add(part.lower())
             found.append(part)
             if len(found) == MAX_ROLE_TITLES:
@@ -97,15 +131,16 @@ def infer_occupations(
     occupations = occupations or get_occupations()
     weighted = [(t, HEADLINE_WEIGHT if i == 0 else ROLE_LINE_WEIGHT)
                 for i, t in enumerate(role_titles)]  # fmt: skip
-    weighted += [(t, JOB_WEIGHTS[min(i, len(JOB_WEIGHTS) - 1)]) for i, t in enumerate(job_titles)]
+    jobs = [t for t in job_titles if not is_layout_title(t)]
+    weighted += [(t, JOB_WEIGHTS[min(i, len(JOB_WEIGHTS) - 1)]) for i, t in enumerate(jobs)]
     scores: dict[int, float] = {}
     source: dict[int, tuple[float, str]] = {}
     for title, weight in weighted:
         match = occupations.match_title(title)
         if match is None or match.coverage < MIN_COVERAGE:
             continue
-        share = weight * match.coverage / len(match.occupations)
-        for index in match.occupations:
+        for index, part in match.shares(occupations):
+            share = weight * match.coverage * part
             scores[index] = scores.get(index, 0.0) + share
             if share > source.get(index, (0.0, ""))[0]:
                 source[index] = (share, title)
