@@ -18,9 +18,9 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "required_skills": 0.25,
     "preferred_skills": 0.05,
     "text_relevance": 0.25,
-    "title_similarity": 0.10,
+    "title_similarity": 0.15,
     "occupation_match": 0.20,
-    "experience_fit": 0.10,
+    "experience_fit": 0.05,
     "education_fit": 0.05,
 }
 assert tuple(DEFAULT_WEIGHTS) == COMPONENTS

@@ -29,14 +29,23 @@ from pipeline.role_match import (
     related_jobs,
     relevant_years,
 )
-from pipeline.skill_match import SkillIndex, skill_credits, skill_weights, skills_score
+from pipeline.skill_match import (
+    SkillIndex,
+    informativeness,
+    skill_credits,
+    skill_weights,
+    skills_score,
+)
 from pipeline.taxonomy import get_taxonomy
 from pipeline.titles import title_similarity, title_tokens
 
 __all__ = ["resolve_posting", "score_one", "score_pool"]
 
-#: Cosine similarity treated as a perfect text match.
-FULL_TEXT_MATCH = 0.35
+#: Text relevance and skills are read against the best of the pool, so that each part
+#: spreads the pool over the same 0-1 range; a pool whose best is below these floors
+#: (a small pool, a posting few CVs meet) is read against the floor instead.
+TEXT_FLOOR = 0.15
+SKILLS_FLOOR = 0.3
 #: Skills found from which the skills parts are fully read.
 FULL_SKILL_EVIDENCE = 3
 
@@ -63,12 +72,29 @@ def score_pool(posting: dict[str, Any], profiles: list[dict[str, Any]]) -> list[
     credits = [skill_credits(p, r) for p, r in zip(profiles, related, strict=True)]
     wanted = [*posting.get("required_skills", []), *posting.get("preferred_skills", [])]
     weights = skill_weights(wanted, credits)
-    return [
+    results = [
         _score(posting, profile, text, rel, SkillIndex(credit, doc), weights)
         for profile, text, rel, credit, doc in zip(
             profiles, relevance, related, credits, docs, strict=True
         )
     ]
+    best = {
+        "text_relevance": max(max(relevance), TEXT_FLOOR),
+        "required_skills": max(max(r[1]["required_skills"][0] for r in results), SKILLS_FLOOR),
+        "preferred_skills": max(max(r[1]["preferred_skills"][0] for r in results), SKILLS_FLOOR),
+    }
+    return [_combine(posting["weights"], _against_best(parts, best), *rest)
+            for rest, parts in results]  # fmt: skip
+
+
+def _against_best(
+    parts: dict[str, tuple[float, float, str]], best: dict[str, float]
+) -> dict[str, tuple[float, float, str]]:
+    out = dict(parts)
+    for name, top in best.items():
+        value, evidence, note = parts[name]
+        out[name] = (min(1.0, value / top), evidence, note)
+    return out
 
 
 def _score(
@@ -78,7 +104,8 @@ def _score(
     related: list[bool],
     index: SkillIndex,
     skill_weight: dict[str, float],
-) -> dict[str, Any]:
+) -> tuple[tuple[list[dict[str, str]], list[str]], dict[str, tuple[float, float, str]]]:
+    """((matched, missing skills), parts by name: raw value, evidence 0-1, explanation)."""
     taxonomy = get_taxonomy()
     req, req_matched, missing = skills_score(
         posting.get("required_skills") or [], index, skill_weight, taxonomy
@@ -86,18 +113,17 @@ def _score(
     pref, pref_matched, _ = skills_score(
         posting.get("preferred_skills") or [], index, skill_weight, taxonomy
     )
-    skill_evidence = min(1.0, len(profile.get("skills") or []) / FULL_SKILL_EVIDENCE)
+    found = min(1.0, len(profile.get("skills") or []) / FULL_SKILL_EVIDENCE)
     occupation, occupation_evidence, occupation_note = occupation_match(posting, profile)
     titles = cv_titles(profile)
     years, years_note = relevant_years(
         profile, related, occupation if occupation_evidence > 0 else None
     )
     parts: dict[str, tuple[float, float, str]] = {
-        "required_skills": _skills_part(req, req_matched, posting.get("required_skills"),
-                                        skill_evidence),
+        "required_skills": _skills_part(req, req_matched, posting.get("required_skills"), found),
         "preferred_skills": _skills_part(pref, pref_matched, posting.get("preferred_skills"),
-                                         skill_evidence),
-        "text_relevance": (min(1.0, relevance / FULL_TEXT_MATCH), 1.0,
+                                         found),
+        "text_relevance": (relevance, 1.0,
                            f"text similarity {relevance:.2f} with the posting (pool-fitted)"),
         "title_similarity": _title_part(posting.get("title") or "", titles),
         "occupation_match": (occupation, occupation_evidence, occupation_note),
@@ -106,18 +132,26 @@ def _score(
         "education_fit": _education_part(posting.get("education_level"),
                                          profile.get("education") or []),
     }  # fmt: skip
-    return _combine(posting["weights"], parts, req_matched + pref_matched, missing)
+    return (req_matched + pref_matched, missing), parts
 
 
 def _skills_part(
-    value: float, matched: list[dict[str, str]], wanted: list[str] | None, evidence: float
+    value: float, matched: list[dict[str, str]], wanted: list[str] | None, found: float
 ) -> tuple[float, float, str]:
     if not wanted:
         return 0.0, 0.0, "the posting lists none"
-    if evidence == 0:
+    if found == 0:
         return value, 0.0, "no skills found in the CV"
     note = f"{len(matched)} of {len(wanted)}, weighted by specificity and evidence"
-    return value, evidence, note
+    telling = _informativeness(tuple(wanted))
+    if telling < 1.0:
+        note += "; the posted skills are common to many occupations, so they weigh less"
+    return value, found * telling, note
+
+
+@lru_cache(maxsize=256)
+def _informativeness(wanted: tuple[str, ...]) -> float:
+    return informativeness(list(wanted))
 
 
 def _title_part(posting_title: str, titles: list[str]) -> tuple[float, float, str]:

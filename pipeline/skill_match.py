@@ -40,6 +40,8 @@ LONG_LIST = 40
 BREADTH_SCALE = 20.0
 #: Breadth factor of a skill O*NET does not list (curated or unknown names).
 UNKNOWN_BREADTH = 0.6
+#: Mean breadth from which a posting's skills say as much as skills can about a CV.
+INFORMATIVE_BREADTH = 0.45
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,16 @@ def skill_weights(
         idf = math.log((size + 1) / (df + 1)) + 1.0
         weights[skill] = idf * breadth(skill, taxonomy)
     return weights
+
+
+def informativeness(wanted: list[str], taxonomy: Taxonomy | None = None) -> float:
+    """How much a posting's skills can tell about a CV, 0-1: office tools that nearly
+    every occupation uses (Excel, Word) tell little, so the skills part weighs less."""
+    if not wanted:
+        return 0.0
+    taxonomy = taxonomy or get_taxonomy()
+    mean = sum(breadth(s, taxonomy) for s in wanted) / len(wanted)
+    return min(1.0, mean / INFORMATIVE_BREADTH)
 
 
 class SkillIndex:

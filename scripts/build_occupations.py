@@ -41,7 +41,7 @@ OUTPUT = ROOT / "pipeline" / "data" / "occupations.json"
 TITLES_OUTPUT = ROOT / "pipeline" / "data" / "occupation_titles.tsv"
 MIN_HEAD_TITLES = 3
 #: how much each source adds to an occupation's term counts
-WEIGHTS = {"title": 2.0, "alternate": 0.2, "description": 3.0, "technology": 1.0}
+WEIGHTS = {"title": 2.0, "alternate": 0.2, "description": 3.0, "technology": 0.3}
 #: closeness by the longest shared prefix of two SOC codes ("15-125", "15-12", "15")
 HIERARCHY = ((6, 0.5), (5, 0.3), (2, 0.15))
 NEIGHBOURS = 60

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.taxonomy import normalize  # noqa: E402
 
-DEFAULT_ONET = Path("/work/shared/data/onet/technology_skills.txt")
+DEFAULT_ONET = ROOT.parent / "shared" / "data" / "onet" / "technology_skills.txt"
 CURATED = ROOT / "pipeline" / "data" / "curated_skills.txt"
 OUTPUT = ROOT / "pipeline" / "data" / "taxonomy.json"
 
@@ -83,9 +83,14 @@ def build(onet_path: Path) -> dict[str, object]:
             aliases[key] = canonical
             if is_ambiguous:
                 ambiguous.add(key)
+    users: dict[str, set[str]] = {}
     with onet_path.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
-            _add_onet(row, skills, aliases, ambiguous)
+            canonical = _add_onet(row, skills, aliases, ambiguous)
+            if canonical is not None:
+                users.setdefault(canonical, set()).add(row["O*NET-SOC Code"])
+    for canonical, codes in users.items():
+        skills[canonical]["occupations"] = len(codes)
     return {
         "version": 1,
         "attribution": "This product includes information from the O*NET 29.2 Database by the "
@@ -102,12 +107,14 @@ def _add_onet(
     skills: dict[str, dict[str, object]],
     aliases: dict[str, str],
     ambiguous: set[str],
-) -> None:
+) -> str | None:
+    """Add one O*NET row; the canonical skill it names, or None for a generic category."""
     name = row["Example"].strip()
     if not name or is_generic_category(name):
-        return
+        return None
     canonical, names = canonical_onet(name)
-    existing = aliases.get(normalize(canonical)) or aliases.get(normalize(name))
+    existing = (aliases.get(normalize(canonical)) or aliases.get(normalize(name))
+                or _known_acronym(name, skills, aliases))  # fmt: skip
     if existing is not None:
         canonical = existing
     elif canonical not in skills:
@@ -121,6 +128,41 @@ def _add_onet(
         aliases[key] = canonical
         if len(key) <= 2 or (" " not in key and _PLAIN_WORD.match(alias)):
             ambiguous.add(key)
+    return canonical
+
+
+_ACRONYM_RE = re.compile(r"\b([A-Z][A-Z0-9]{1,5})(?:\s+software)?$")
+
+
+def _known_acronym(
+    name: str, skills: dict[str, dict[str, object]], aliases: dict[str, str]
+) -> str | None:
+    """The curated skill an O*NET name spells out and then abbreviates:
+    "Structured query language SQL" is SQL, "Microsoft SQL Server Integration Services
+    SSIS" is SSIS."""
+    match = _ACRONYM_RE.search(name)
+    if match is None or match.start() == 0:
+        return None
+    acronym = match.group(1)
+    found = aliases.get(normalize(acronym))
+    if found is None or skills.get(found, {}).get("source") != "curated":
+        return None
+    if found != acronym:
+        return None  # "REACT" spelled out is not React: only a skill named by the acronym
+    words = [w for w in re.findall(r"[A-Za-z0-9]+", name[: match.start()])]
+    return found if _spells(acronym.lower(), [w.lower() for w in words]) else None
+
+
+def _spells(acronym: str, words: list[str]) -> bool:
+    """Whether `acronym` is made of prefixes of the last few `words`, in order:
+    "html" of hypertext markup language, "ssis" of sql server integration services."""
+    if not acronym:
+        return True
+    if not words:
+        return False
+    last = words[-1]
+    return any(acronym.endswith(last[:n]) and _spells(acronym[: -n], words[:-1])
+               for n in range(1, min(len(last), len(acronym)) + 1))  # fmt: skip
 
 
 def main(argv: list[str]) -> int:
