@@ -43,8 +43,10 @@ def occupation_match(
 ) -> tuple[float, float, str]:
     """(closeness 0-1, evidence 0-1, explanation) of the CV's occupations to the posting's.
 
-    Closeness is the CV's occupations' closeness to the nearest posted occupation,
-    weighted by the CV's evidence for each; evidence is how sure both readings are.
+    Closeness is that of the CV's reading nearest a posted occupation, times how
+    plausible that reading is against the CV's best one ("Business Analyst" names three
+    O*NET occupations equally; any of them may be the posted one). Evidence is how sure
+    both readings are.
     """
     wanted = posting.get("occupations")
     if wanted is None:  # a posting resolved before occupations were read
@@ -57,23 +59,21 @@ def occupation_match(
     if not found:
         return 0.0, 0.0, "no role titles found; ranked on text and skills"
     data = get_occupations()
-    targets = [(i, 1.0 / len(wanted)) for i in (data.index_of(o["code"]) for o in wanted)
-               if i is not None]  # fmt: skip
+    targets = [i for i in (data.index_of(o["code"]) for o in wanted) if i is not None]
     total = sum(float(o["score"]) for o in found) or 1.0
-    closeness = 0.0
-    best: tuple[float, dict[str, Any], str] = (-1.0, found[0], wanted[0]["title"])
+    top = max(float(o["score"]) for o in found) or 1.0
+    best: tuple[float, dict[str, Any], str] = (0.0, {**found[0], "near": 0.0}, wanted[0]["title"])
     for item in found:
         index = data.index_of(item["code"])
         if index is None:
             continue
-        share = float(item["score"]) / total
-        for target, target_share in targets:
+        plausible = float(item["score"]) / top
+        for target in targets:
             near = data.similarity(target, index)
-            closeness += near * share * target_share
-            if near * share > best[0]:
-                best = (near * share, {**item, "near": near}, data.titles[target])
+            if near * plausible > best[0]:
+                best = (near * plausible, {**item, "near": near}, data.titles[target])
     evidence = min(1.0, total / FULL_OCCUPATION_EVIDENCE) * float(wanted[0].get("coverage", 1.0))
-    return closeness, evidence, _explain_occupation(best[2], best[1])
+    return best[0], evidence, _explain_occupation(best[2], best[1])
 
 
 def _explain_occupation(wanted: str, item: dict[str, Any]) -> str:

@@ -31,6 +31,7 @@ from pipeline.role_match import (
 )
 from pipeline.skill_match import (
     SkillIndex,
+    breadth,
     informativeness,
     skill_credits,
     skill_weights,
@@ -46,6 +47,8 @@ __all__ = ["resolve_posting", "score_one", "score_pool"]
 #: (a small pool, a posting few CVs meet) is read against the floor instead.
 TEXT_FLOOR = 0.15
 SKILLS_FLOOR = 0.3
+#: Breadth from which a posting skill's words join the text the CV is compared with.
+SPECIFIC_BREADTH = 0.3
 #: Skills found from which the skills parts are fully read.
 FULL_SKILL_EVIDENCE = 3
 
@@ -57,8 +60,13 @@ def _query_terms(posting: dict[str, Any]) -> dict[str, int]:
 
 @lru_cache(maxsize=64)
 def _cached_query_terms(title: str, description: str, skills: tuple[str, ...]) -> dict[str, int]:
-    """Posting terms, cached: score_one runs once per CV against the same posting."""
-    return text_terms(f"{title}\n{title}\n{description}", skills)
+    """Posting terms, cached: score_one runs once per CV against the same posting. The
+    words of its specific skills count too, so a posting that names its skills only in
+    the skill lists ("Oracle Java", "Spring Framework") still meets CVs in plain words;
+    office tools that nearly every occupation uses (Excel, Word) would only add noise."""
+    taxonomy = get_taxonomy()
+    specific = [s for s in skills if breadth(s, taxonomy) >= SPECIFIC_BREADTH]
+    return text_terms(f"{title}\n{title}\n{description}\n" + "\n".join(specific), skills)
 
 
 def score_pool(posting: dict[str, Any], profiles: list[dict[str, Any]]) -> list[dict[str, Any]]:
