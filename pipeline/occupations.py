@@ -49,7 +49,7 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bq\.?a\.?\b", " quality assurance "),
         (r"\bsde\b|\bswe\b", " software developer "),
         (r"\bdba\b", " database administrator "),
-        (r"\bpmo\b", " project management office "),
+        (r"\bpmo\b", " project management "),
         (r"\bui\s*/\s*ux\b|\bux\s*/\s*ui\b", " ux "),
         (r"\bvp\b", " vice president "),
         (r"\bexec\b", " executive "),
@@ -106,6 +106,10 @@ class TitleMatch:
 
 #: Weight of a field-word match against an exact one (its role noun is not the title's).
 FIELD_FACTOR = 0.8
+#: Field words name the occupations with at least this share of the most titles with
+#: them ("human resources ..." names HR managers and specialists, not the management
+#: analysts who have one such alternate title).
+FIELD_TYPICAL = 0.34
 #: A line with no role noun reads as a field only when it is this short and its field
 #: words explain at least this share of it.
 MAX_FIELD_TOKENS = 3
@@ -114,7 +118,7 @@ FIELD_ONLY_COVERAGE = 0.9
 GENERIC_HEADS = frozenset(
     """executive officer specialist coordinator manager consultant associate assistant
     analyst administrator advisor adviser professional expert member partner head worker
-    representative agent""".split()
+    representative agent management""".split()
 )
 
 
@@ -127,7 +131,7 @@ class Occupations:
         self.codes: list[str] = [row[0] for row in rows]
         self.titles: list[str] = [row[1] for row in rows]
         self._index: dict[frozenset[str], tuple[int, ...]] = {}
-        fields: dict[frozenset[str], set[int]] = {}
+        fields: dict[frozenset[str], dict[int, int]] = {}
         counts: dict[str, int] = {}
         for key, members in titles:
             head, *rest = key.split()
@@ -136,7 +140,9 @@ class Occupations:
             for token in tokens:
                 counts[token] = counts.get(token, 0) + 1
             if rest:
-                fields.setdefault(frozenset(rest), set()).update(members)
+                counts_here = fields.setdefault(frozenset(rest), {})
+                for member in members:
+                    counts_here[member] = counts_here.get(member, 0) + 1
         total = len(self._index)
         self._idf = {t: math.log(total / c) for t, c in counts.items()}
         self._unknown_idf = math.log(total)
@@ -151,8 +157,10 @@ class Occupations:
         # occupation an entry of those field words names.
         self._fields: dict[frozenset[str], tuple[int, ...]] = {}
         self._by_field_token: dict[str, list[tuple[frozenset[str], float]]] = {}
-        for words, members in fields.items():
-            self._fields[words] = tuple(sorted(members))
+        for words, per_occupation in fields.items():
+            top = max(per_occupation.values())
+            typical = [i for i, n in per_occupation.items() if n >= top * FIELD_TYPICAL]
+            self._fields[words] = tuple(sorted(typical, key=lambda i: (-per_occupation[i], i)))
             rarest = min(words, key=lambda t: (counts[t], t))
             weight = sum(self._idf[t] for t in words)
             self._by_field_token.setdefault(rarest, []).append((words, weight))
