@@ -74,9 +74,13 @@ def _singular(token: str) -> str:
     return token
 
 
+_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+
+
 def title_tokens(title: str) -> tuple[str, ...]:
     """Normalised tokens of a title: lower case, singular, without seniority or glue words."""
-    text = _PAREN_RE.sub(" ", title.lower().replace("&", " and "))
+    text = _CAMEL_RE.sub(" ", title)  # "AutomationTesting"
+    text = _PAREN_RE.sub(" ", text.lower().replace("&", " and "))
     for pattern, replacement in _PHRASES:
         text = pattern.sub(replacement, text)
     tokens = [_singular(t) for t in _TOKEN_RE.findall(text)]

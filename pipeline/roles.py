@@ -39,6 +39,7 @@ LAYOUT_WORDS = frozenset(
 )
 _PAST_VERB_RE = re.compile(r"^[A-Za-z]{3,}ed\b")
 _ASCII_ALNUM_RE = re.compile(r"[A-Za-z0-9]")
+_JOIN_RE = re.compile(r"\s+(?:and|&)\s+|\s*/\s*", re.IGNORECASE)
 MAX_WORDS = 7
 MAX_ROLE_TITLES = 8
 #: a title line must be explained this much by an O*NET title (see TitleMatch.coverage)
@@ -119,6 +120,19 @@ def find_role_titles(
     return found
 
 
+def split_roles(title: str, occupations: Occupations | None = None) -> list[str]:
+    """A title naming two roles, each with its role noun, as two titles: "Web Designer
+    and Developer", "Systems Engineer/Hadoop Developer". Other titles stay whole."""
+    occupations = occupations or get_occupations()
+    parts = [p.strip() for p in _JOIN_RE.split(title) if p.strip()]
+    if len(parts) < 2:
+        return [title]
+    matches = [occupations.match_title(p) for p in parts]
+    if len(parts[0].split()) >= 2 and all(m is not None and not m.field_only for m in matches):
+        return parts  # not "Research and Development Engineer"
+    return [title]
+
+
 def infer_occupations(
     role_titles: list[str], job_titles: list[str], occupations: Occupations | None = None
 ) -> list[dict[str, Any]]:
@@ -135,7 +149,9 @@ def infer_occupations(
     weighted += [(t, JOB_WEIGHTS[min(i, len(JOB_WEIGHTS) - 1)]) for i, t in enumerate(jobs)]
     scores: dict[int, float] = {}
     source: dict[int, tuple[float, str]] = {}
-    for title, weight in weighted:
+    readings = [(part, weight) for title, weight in weighted
+                for part in split_roles(title, occupations)]  # fmt: skip
+    for title, weight in readings:
         match = occupations.match_title(title)
         if match is None or match.coverage < MIN_COVERAGE:
             continue
