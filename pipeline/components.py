@@ -15,12 +15,12 @@ COMPONENTS: tuple[str, ...] = (
 
 #: Weights used when a posting sets none; they sum to 1.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "required_skills": 0.25,
+    "required_skills": 0.24,
     "preferred_skills": 0.05,
-    "text_relevance": 0.25,
-    "title_similarity": 0.15,
-    "occupation_match": 0.20,
+    "text_relevance": 0.24,
+    "title_similarity": 0.19,
+    "occupation_match": 0.19,
     "experience_fit": 0.05,
-    "education_fit": 0.05,
+    "education_fit": 0.04,
 }
-assert tuple(DEFAULT_WEIGHTS) == COMPONENTS
+assert tuple(DEFAULT_WEIGHTS) == COMPONENTS and abs(sum(DEFAULT_WEIGHTS.values()) - 1) < 1e-9
