@@ -2,6 +2,15 @@
 
 Usage: python scripts/build_taxonomy.py [path/to/technology_skills.txt]
 
+Besides the technology names, the fields of work that O*NET job titles name before
+their role noun become skills of their occupation group ("Accounts Payable Clerk",
+"Recruiting Coordinator", "Power Systems Engineer"): the non-technical families
+(sales, recruiting, teaching, clinical, legal, engineering disciplines...) that the
+technology lists lack. A phrase counts when at least FIELD_MIN_TITLES titles use it
+and no more than FIELD_MAX_OCCUPATIONS occupations; a single word only when it names
+an activity or discipline (-ing, -ment, -tion, -ology...), and then only in a skills
+context, since a lone word ("drawing", "billing") is often something else.
+
 This product includes information from the O*NET 29.2 Database by the U.S. Department
 of Labor, Employment and Training Administration (USDOL/ETA). Used under the CC BY 4.0
 license.
@@ -13,6 +22,7 @@ import csv
 import json
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +32,29 @@ from pipeline.taxonomy import normalize  # noqa: E402
 
 DEFAULT_ONET = ROOT.parent / "shared" / "data" / "onet" / "technology_skills.txt"
 CURATED = ROOT / "pipeline" / "data" / "curated_skills.txt"
+FIELD_MIN_TITLES = 4
+FIELD_MAX_OCCUPATIONS = 30
+_FIELD_STOP = frozenset(
+    """senior junior lead chief head assistant associate general staff principal deputy master
+    apprentice trainee intern entry level i ii iii iv v certified licensed registered
+    professional of and the for in at a an to with on or""".split()
+)
+_ACTIVITY_RE = re.compile(r"(?:ing|ment|tion|sion|ance|ence|ics|ology|ogy|ship|ism|ure)$")
+#: SOC major groups, the category of a field of work
+MAJOR_GROUPS = {
+    "11": "Management", "13": "Business and financial operations",
+    "15": "Computer and mathematical", "17": "Architecture and engineering",
+    "19": "Life, physical, and social science", "21": "Community and social service",
+    "23": "Legal", "25": "Educational instruction and library",
+    "27": "Arts, design, entertainment, sports, and media",
+    "29": "Healthcare practitioners and technical", "31": "Healthcare support",
+    "33": "Protective service", "35": "Food preparation and serving",
+    "37": "Building and grounds cleaning and maintenance", "39": "Personal care and service",
+    "41": "Sales and related", "43": "Office and administrative support",
+    "45": "Farming, fishing, and forestry", "47": "Construction and extraction",
+    "49": "Installation, maintenance, and repair", "51": "Production",
+    "53": "Transportation and material moving", "55": "Military specific",
+}  # fmt: skip
 OUTPUT = ROOT / "pipeline" / "data" / "taxonomy.json"
 
 VENDORS = (
@@ -91,6 +124,7 @@ def build(onet_path: Path) -> dict[str, object]:
                 users.setdefault(canonical, set()).add(row["O*NET-SOC Code"])
     for canonical, codes in users.items():
         skills[canonical]["occupations"] = len(codes)
+    _add_fields(onet_path.parent, skills, aliases, ambiguous)
     return {
         "version": 1,
         "attribution": "This product includes information from the O*NET 29.2 Database by the "
@@ -129,6 +163,52 @@ def _add_onet(
         if len(key) <= 2 or (" " not in key and _PLAIN_WORD.match(alias)):
             ambiguous.add(key)
     return canonical
+
+
+def _field_phrases(onet: Path) -> dict[str, tuple[int, set[str]]]:
+    """Field-of-work phrases of O*NET titles: phrase -> (titles using it, occupation codes)."""
+    rows: list[tuple[str, str]] = []
+    with (onet / "alternate_titles.txt").open(encoding="utf-8") as handle:
+        rows += [(r["O*NET-SOC Code"], r["Alternate Title"])
+                 for r in csv.DictReader(handle, delimiter="\t")]  # fmt: skip
+    with (onet / "occupation_data.txt").open(encoding="utf-8") as handle:
+        rows += [(r["O*NET-SOC Code"], r["Title"]) for r in csv.DictReader(handle, delimiter="\t")]
+    found: dict[str, tuple[int, set[str]]] = {}
+    for code, title in rows:
+        words = re.sub(r"\(.*?\)", " ", title).replace(",", " ").split()[:-1]
+        while words and words[0].lower() in _FIELD_STOP:
+            words = words[1:]
+        if not 1 <= len(words) <= 3 or any(not w.isalpha() or w.lower() in _FIELD_STOP
+                                           for w in words):  # fmt: skip
+            continue
+        phrase = " ".join(w.lower() for w in words)
+        count, codes = found.get(phrase, (0, set()))
+        found[phrase] = (count + 1, codes | {code})
+    return found
+
+
+def _add_fields(
+    onet: Path,
+    skills: dict[str, dict[str, object]],
+    aliases: dict[str, str],
+    ambiguous: set[str],
+) -> None:
+    for phrase, (count, codes) in sorted(_field_phrases(onet).items()):
+        single = " " not in phrase
+        if count < FIELD_MIN_TITLES or len(codes) > FIELD_MAX_OCCUPATIONS:
+            continue
+        if single and not _ACTIVITY_RE.search(phrase):
+            continue
+        key = normalize(phrase)
+        if key in aliases:
+            continue
+        name = phrase.title() if not single else phrase.capitalize()
+        group = Counter(code[:2] for code in codes).most_common(1)[0][0]
+        skills[name] = {"category": MAJOR_GROUPS.get(group, "Other"), "source": "onet-title",
+                        "occupations": len(codes)}  # fmt: skip
+        aliases[key] = name
+        if single:
+            ambiguous.add(key)
 
 
 _ACRONYM_RE = re.compile(r"\b([A-Z][A-Z0-9]{1,5})(?:\s+software)?$")
