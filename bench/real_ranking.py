@@ -185,7 +185,9 @@ def rankers() -> dict[str, Ranker]:
 # --- evaluation -------------------------------------------------------------------------
 
 
-def rank_one(ranker: Ranker, category: str, posting: dict[str, Any], cvs: list[Cv]) -> tuple[float, float]:
+def rank_one(
+    ranker: Ranker, category: str, posting: dict[str, Any], cvs: list[Cv]
+) -> tuple[float, float]:
     scores = ranker(posting, cvs)
     order = sorted(range(len(cvs)), key=lambda i: (-scores[i], cvs[i].sha256))
     relevant = [cvs[i].category == category for i in order]

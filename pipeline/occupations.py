@@ -243,7 +243,9 @@ class Occupations:
         key_text = " ".join(t for t in present if t in best[1])
         return key_text, self._index[best[1]], coverage
 
-    def _field_only(self, present: set[str], total: float) -> tuple[str, tuple[int, ...], float] | None:
+    def _field_only(
+        self, present: set[str], total: float
+    ) -> tuple[str, tuple[int, ...], float] | None:
         """A line that is only a field ("HR", "Human Resources"): the occupations whose
         titles put a role noun after exactly those words, if they explain all of it."""
         field = _best(present, self._by_field_token)

@@ -26,8 +26,10 @@ def cv_titles(profile: dict[str, Any]) -> list[str]:
     jobs = _recent_jobs(profile)
     stated = list(profile.get("role_titles") or [])
     titles = stated[:1] + [j["title"] for j in jobs] + stated[1:]
-    seen: set[str] = set()
-    return [t for t in titles if not (t.lower() in seen or seen.add(t.lower()))]
+    unique: dict[str, str] = {}
+    for title in titles:
+        unique.setdefault(title.lower(), title)
+    return list(unique.values())
 
 
 def _recent_jobs(profile: dict[str, Any]) -> list[dict[str, Any]]:
@@ -38,9 +40,7 @@ def _recent_jobs(profile: dict[str, Any]) -> list[dict[str, Any]]:
     return jobs
 
 
-def occupation_match(
-    posting: dict[str, Any], profile: dict[str, Any]
-) -> tuple[float, float, str]:
+def occupation_match(posting: dict[str, Any], profile: dict[str, Any]) -> tuple[float, float, str]:
     """(closeness 0-1, evidence 0-1, explanation) of the CV's occupations to the posting's.
 
     Closeness is that of the CV's reading nearest a posted occupation, times how
@@ -86,7 +86,7 @@ def _explain_occupation(wanted: str, item: dict[str, Any]) -> str:
         kind = f"related to the posted {wanted}"
     else:
         kind = f"unrelated to the posted {wanted}"
-    return f"reads as {item['title']} (from \"{item['from']}\"): {kind}"
+    return f'reads as {item["title"]} (from "{item["from"]}"): {kind}'
 
 
 def related_jobs(posting: dict[str, Any], experience: list[dict[str, Any]]) -> list[bool]:

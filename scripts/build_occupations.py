@@ -70,7 +70,7 @@ def _title_index(occupations: list[dict[str, str]], alternates: dict[str, list[s
             tokens = tuple(sorted(set(title_tokens(title))))
             ordered = title_tokens(title)
             if tokens and len(tokens) <= MAX_TITLE_TOKENS:
-                keys[tokens + ("\0" + ordered[-1],)].add(index)
+                keys[(*tokens, "\0" + ordered[-1])].add(index)
     last = Counter(key[-1][1:] for key in keys)
     heads = sorted(token for token, count in last.items() if count >= MIN_HEAD_TITLES)
     head_set = set(heads)
@@ -79,7 +79,8 @@ def _title_index(occupations: list[dict[str, str]], alternates: dict[str, list[s
         head = key[-1][1:]
         if head in head_set:
             merged[" ".join([head, *(t for t in key[:-1] if t != head)])] |= members
-    entries: list[list[object]] = [[key, sorted(members)] for key, members in sorted(merged.items())]
+    entries: list[list[object]] = [[key, sorted(members)]
+                                   for key, members in sorted(merged.items())]  # fmt: skip
     return entries, heads
 
 
@@ -119,7 +120,7 @@ def _neighbours(codes: list[str], counts: list[Counter[str]]) -> list[list[list[
         prefix = np.array([code[:size] for code in codes])
         closeness = np.maximum(closeness, np.where(prefix[:, None] == prefix[None, :], value, 0))
     out: list[list[list[float]]] = []
-    for row, code in enumerate(codes):
+    for row in range(len(codes)):
         order = [int(j) for j in np.argsort(-closeness[row]) if j != row][:NEIGHBOURS]
         out.append([[j, round(float(closeness[row, j]), 3)] for j in order
                     if closeness[row, j] >= MIN_CLOSENESS])  # fmt: skip

@@ -229,7 +229,7 @@ def _known_acronym(
         return None
     if found != acronym:
         return None  # "REACT" spelled out is not React: only a skill named by the acronym
-    words = [w for w in re.findall(r"[A-Za-z0-9]+", name[: match.start()])]
+    words = re.findall(r"[A-Za-z0-9]+", name[: match.start()])
     return found if _spells(acronym.lower(), [w.lower() for w in words]) else None
 
 

@@ -148,3 +148,65 @@ def test_the_current_title_counts_more_than_an_old_one() -> None:
     current = title_similarity("Java Developer", ["Java Developer", "Barista"])
     old = title_similarity("Java Developer", ["Barista", "Java Developer"])
     assert current == 1.0 and old < current
+
+
+PYTHON_POSTING: dict[str, Any] = {
+    "title": "Python Backend Developer",
+    "description": "Requirements:\n- 5+ years of backend development\n- Python, Django, PostgreSQL",
+}
+CHEF = """Marco Bellini
+marco@example.com
+
+EXPERIENCE
+Head Chef
+Trattoria Roma | Jan 2012 - Present
+• Ran a kitchen of twelve, planned menus and costed dishes
+
+Sous Chef
+Hotel Lido | Jan 2008 - Dec 2011
+• Prepared sauces and pasta for 300 covers a night
+
+SKILLS
+Menu planning, Food safety, Python
+"""
+
+
+def test_years_in_another_field_do_not_meet_the_minimum() -> None:
+    posting = resolve_posting(**PYTHON_POSTING)
+    chef = score_pool(posting, [_profile(CHEF)])[0]["breakdown"]
+    developer = score_pool(posting, [_profile(make_cv_text("software engineer", years=6))])[0]
+    assert chef["experience_fit"]["score"] < 0.5
+    assert developer["breakdown"]["experience_fit"]["score"] == 1.0
+    assert chef["occupation_match"]["score"] < 0.2
+    assert "Chefs and Head Cooks" in chef["occupation_match"]["evidence"]
+
+
+def test_a_part_without_evidence_is_left_out_not_counted_as_missing() -> None:
+    posting = resolve_posting(**PYTHON_POSTING)
+    bare = _profile("Kim Doe\nkim@example.com\n\nSKILLS\nPython, Django, PostgreSQL\n")
+    result = score_pool(posting, [bare])[0]
+    parts = result["breakdown"]
+    assert parts["title_similarity"]["weight"] == 0
+    assert parts["occupation_match"]["weight"] == 0
+    note = parts["occupation_match"]["evidence"]
+    assert note == "no role titles found; ranked on text and skills"
+    assert parts["experience_fit"]["weight"] == 0
+    assert abs(sum(p["weight"] for p in parts.values()) - 1.0) < 1e-3
+    assert result["score"] == round(sum(p["points"] for p in parts.values()), 1)
+
+
+def test_every_part_names_its_evidence_including_the_occupation() -> None:
+    posting = resolve_posting(**PYTHON_POSTING)
+    result = score_pool(posting, [_profile(make_cv_text("software engineer", years=6))])[0]
+    notes = {name: part["evidence"] for name, part in result["breakdown"].items()}
+    assert all(notes.values())
+    assert "Software Developers" in notes["occupation_match"]
+    assert "relevant years" in notes["experience_fit"]
+
+
+def test_same_files_give_the_same_order_in_any_order() -> None:
+    posting = resolve_posting(**PYTHON_POSTING)
+    pool = [_profile(make_cv_text(o, years=4)) for o in ("software engineer", "nurse", "lawyer")]
+    forward = [r["score"] for r in score_pool(posting, pool)]
+    backward = [r["score"] for r in score_pool(posting, pool[::-1])][::-1]
+    assert forward == backward
