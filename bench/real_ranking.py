@@ -252,6 +252,31 @@ def run(names: list[str]) -> dict[str, Any]:
     return report
 
 
+def summary(report: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures per set: both posting styles averaged, then each style, for
+    cvmatch beside the best same-run baseline, and their ratio."""
+    out: dict[str, Any] = {}
+    for name, result in report.items():
+        if not isinstance(result, dict) or "table" not in result:
+            out[name] = result
+            continue
+        table = result["table"]
+        entry: dict[str, Any] = {"cvs": result["cvs"], "postings": result["postings"]}
+        for style in ("both", *STYLES):
+            rows = table[style]
+            best = {m: max(r[m] for n, r in rows.items() if n != "cvmatch")
+                    for m in ("MAP", "nDCG@10")}  # fmt: skip
+            figures = {"cvmatch": rows["cvmatch"], "best_baseline": best,
+                       "ratio": result["ratio_to_best_baseline"][style]}  # fmt: skip
+            if style == "both":
+                entry.update(figures)
+                entry["baselines"] = {n: r for n, r in rows.items() if n != "cvmatch"}
+            else:
+                entry[style] = figures
+        out[name] = entry
+    return out
+
+
 def _print(report: dict[str, Any], per_posting: bool) -> None:
     for name, result in report.items():
         if not isinstance(result, dict) or "table" not in result:
@@ -277,10 +302,7 @@ def main() -> int:
     names = list(SETS) if args.set == "all" else [args.set]
     report = run(names)
     if args.json:
-        for result in report.values():
-            if isinstance(result, dict):
-                result.pop("per_posting", None)
-        print(json.dumps(report))
+        print(json.dumps(summary(report)))
     else:
         _print(report, args.per_posting)
     return 0

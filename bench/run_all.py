@@ -36,6 +36,7 @@ PLAN: dict[str, dict[str, Any]] = {
     "jobs_throughput": {"timeout": 1200},
     "pipeline_throughput": {"timeout": 1200},
     "quality": {"timeout": 1200, "args": ["--json"]},
+    "real_ranking": {"timeout": 1800, "args": ["--json"]},
 }
 #: benchmarks whose figures another benchmark already reports (quality runs the ranking)
 EXCLUDE = {"ranking"}
@@ -52,6 +53,7 @@ BASELINE_SWAPS: list[tuple[str, str]] = [
     ("scaling_2_over_1", "pure_cpu_loop_scaling_2_over_1"),
     ("jobs_per_s_2p", "jobs_per_s_1p"),
     ("results.cvmatch.", "best_baseline."),
+    ("cvmatch.", "best_baseline."),
 ]
 #: goals from the issues, by "benchmark:figure" (figures may also carry their own `goals`)
 GOALS: dict[str, str] = {
@@ -76,7 +78,10 @@ GOALS: dict[str, str] = {
     "quality:parsing.text.companies.score": "≥ 0.70",
     "quality:parsing.text.years.score": "≥ 0.70",
     "quality:parsing.text.skills.score": "≥ 0.70",
-    "quality:ranking.results.cvmatch.MAP": "≥ best baseline + 0.10",
+    "quality:ranking.results.cvmatch.MAP": "regression check only (generated CVs)",
+    "real_ranking:occupations.cvmatch.MAP": "≥ 0.85",
+    "real_ranking:occupations.cvmatch.nDCG@10": "≥ 0.88",
+    "real_ranking:occupations.ratio.MAP": "≥ 1.15x best baseline",
 }
 #: the strongest peer's published figure for the same measure, with its source
 PEERS: dict[str, str] = {
@@ -91,6 +96,8 @@ PEERS: dict[str, str] = {
     "pipeline_throughput:pipeline_cvs_per_s": "no published throughput for Resume-Matcher or "
     "commercial parsers",
     "quality:ranking.results.cvmatch.MAP": "no published ranking figure for Resume-Matcher",
+    "real_ranking:occupations.cvmatch.MAP": "no published ranking figure on real CVs for "
+    "Resume-Matcher or commercial parsers",
 }
 
 
@@ -113,8 +120,12 @@ NOTES = [
     "- `pipeline_throughput`: one process, generated one- and two-page PDFs; the 2-process",
     "  figure sits beside a pure-Python loop's own 2-process speed-up (the machine's",
     "  ceiling).",
+    "- `real_ranking`: ranking on real CVs (71 in 23 occupations; 79 in 4 as a sanity",
+    "  check), rendered to PDF through the upload path, against TF-IDF, BM25 and MiniLM",
+    "  in the same run, averaged over two posting styles; see quality.md.",
     "- `quality`: parsing accuracy on the labelled development resumes (text, and PDF and",
-    "  DOCX renderings of it) and ranking on the generated set; see quality.md.",
+    "  DOCX renderings of it) and ranking on the generated set, kept as a regression",
+    "  check of the explanation rules; see quality.md.",
 ]
 
 

@@ -13,7 +13,7 @@ from pipeline.education import find_degree, parse_education
 from pipeline.experience import Job, parse_jobs
 from pipeline.protected import GENDERED_WORDS, parse_protected, strip_protected
 from pipeline.relevance import text_terms, tokenize
-from pipeline.roles import find_role_titles, infer_occupations
+from pipeline.roles import find_role_titles, infer_occupations, reads_as_role
 from pipeline.sections import Section, inline_section, split_sections, unglue_headings
 from pipeline.skills import LineInfo, collect_skills
 from pipeline.taxonomy import Taxonomy, get_taxonomy
@@ -57,7 +57,7 @@ def parse_cv(text: str, *, taxonomy: Taxonomy | None = None, today: date | None 
     infos = _line_infos(sections, jobs, today)
     skills, evidence = collect_skills(infos, taxonomy)
     head = [ln for ln in lines[:15] if ln.strip()]
-    name = contact.find_name(head)
+    name = contact.find_name([ln for ln in head if not reads_as_role(ln)])
     protected = empty_protected()
     protected.update(parse_protected(text, today))
     experience = [_job_dict(job) for job in jobs]

@@ -76,6 +76,20 @@ def _title_part(line: str) -> tuple[str, bool] | None:
     return text, whole
 
 
+#: An O*NET title explains a role line this well, and a name ("John Baker") far less.
+ROLE_LINE_COVERAGE = 0.8
+
+
+def reads_as_role(line: str) -> bool:
+    """Whether a whole line is a role title ("Data Science", "Java Developer"), which is
+    never the candidate's name even where it sits."""
+    text = line.strip(_DECOR)
+    if not text or len(text.split()) > MAX_WORDS:
+        return False
+    match = get_occupations().match_title(text)
+    return match is not None and match.coverage >= ROLE_LINE_COVERAGE
+
+
 def is_layout_title(title: str) -> bool:
     """Whether a parsed title is only layout words ("Company", "Description")."""
     return set(title.lower().replace("-", " ").split()) <= LAYOUT_WORDS
