@@ -25,8 +25,8 @@ from api.core import headers, limits, metrics, ratelimit, tracing
 from api.core.docs import document_limits, install_docs
 from api.core.errors import install_error_handlers
 from api.core.middleware import RequestContextMiddleware
-from api.service import dispatcher as job_dispatcher
-from api.service import push as push_service
+from api.jobs.engine import dispatcher as job_dispatcher
+from api.socket import push as push_service
 from api.socket.bus import create_bus
 from api.socket.manager import ConnectionManager
 from api.socket.transport import CaptureTransportMiddleware

@@ -16,8 +16,8 @@ from api import __version__
 from api.config.database import create_engine, create_sessionmaker
 from api.config.logging_config import configure_logging
 from api.config.settings import Settings, get_settings
-from api.service import dispatcher as job_dispatcher
-from api.service import screening as screening_service
+from api.jobs.engine import dispatcher as job_dispatcher
+from api.recruiting import screening as screening_service
 from api.socket.bus import create_bus
 
 logger = logging.getLogger(__name__)

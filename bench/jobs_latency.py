@@ -24,8 +24,8 @@ from typing import Any
 from api.config.database import create_engine, create_sessionmaker
 from api.config.settings import Settings
 from api.entity.user import User
-from api.service import dispatcher as job_dispatcher
-from api.service import job as job_service
+from api.jobs import submit as job_service
+from api.jobs.engine import dispatcher as job_dispatcher
 from api.socket.bus import create_bus
 from bench import jobs_common as common
 from tests.support import database as db

@@ -13,7 +13,7 @@ from api.config.database import session_scope
 from api.config.settings import Settings
 from api.core.errors import ForbiddenError
 from api.entity.user import User
-from api.service import user as user_service
+from api.recruiting import user as user_service
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)

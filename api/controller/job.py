@@ -8,10 +8,10 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from api.controller.deps import CurrentUser, SessionDep, SettingsDep
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.jobs import control as job_control
+from api.jobs import submit as job_service
 from api.schema.common import Page, error_responses
 from api.schema.job import JobCreate, JobEventRead, JobRead, JobResultRead
-from api.service import job as job_service
-from api.service import job_control
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

@@ -18,8 +18,8 @@ from api.controller.deps import (
 )
 from api.core import metrics
 from api.core.errors import ForbiddenError
+from api.jobs import status as metrics_service
 from api.schema.common import error_responses
-from api.service import metrics as metrics_service
 
 router = APIRouter(tags=["service"])
 

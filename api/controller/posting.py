@@ -11,14 +11,14 @@ from pydantic import ValidationError
 
 from api.controller.deps import CurrentUser, SessionDep, SettingsDep
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.recruiting import candidate as candidate_service
+from api.recruiting import file as file_service
+from api.recruiting import posting as posting_service
+from api.recruiting import screening as screening_service
 from api.schema.candidate import CandidateSummary
 from api.schema.common import Page, error_responses
 from api.schema.job import JobRead
 from api.schema.posting import PostingCreate, PostingRead, PostingUpdate, ScreeningCreate
-from api.service import candidate as candidate_service
-from api.service import file as file_service
-from api.service import posting as posting_service
-from api.service import screening as screening_service
 
 router = APIRouter(prefix="/postings", tags=["postings"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]

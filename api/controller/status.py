@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from api.controller.deps import CurrentUser, SessionDep
+from api.jobs import control as job_control
 from api.schema.common import error_responses
 from api.schema.job import QueueStatus
-from api.service import job_control
 
 router = APIRouter(tags=["service"])
 

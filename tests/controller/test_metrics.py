@@ -8,7 +8,7 @@ import re
 import httpx
 from pydantic import SecretStr
 
-from api.service import user as user_service
+from api.recruiting import user as user_service
 from tests.conftest import UserFactory, auth
 from tests.controller.test_auth import assert_envelope
 from tests.security.conftest import ClientFactory, client_with, register  # noqa: F401

@@ -44,7 +44,7 @@ def worker(env: dict[str, str], log: Path) -> Process:
 
 def test_standalone_worker_has_the_screening_hooks() -> None:
     probe = (
-        "import api.worker; from api.service.hooks import hooks_for; "
+        "import api.worker; from api.jobs.engine.registry import hooks_for; "
         "assert hooks_for('cv_match').finalize is not None"
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True)

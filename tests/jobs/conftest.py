@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from api.config.settings import Settings
-from api.service.dispatcher import load_extra_pipelines
+from api.jobs.engine.dispatcher import load_extra_pipelines
 
 REPO = Path(__file__).resolve().parents[2]
 EXTRA = "tests.jobs.pipelines"

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from api.entity.base import utcnow
 from api.entity.job import Job, JobEvent, JobResult, JobUnit, WorkerHeartbeat
 from api.entity.user import User
-from api.service import job as job_service
+from api.jobs import submit as job_service
 from tests.conftest import UserFactory, auth
 from tests.jobs.conftest import WorkerFactory
 from tests.jobs.helpers import all_events, wait_job

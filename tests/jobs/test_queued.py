@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from api.service import user as user_service
+from api.recruiting import user as user_service
 from tests.conftest import UserFactory, auth
 from tests.controller.test_auth import assert_envelope
 from tests.jobs.helpers import all_events

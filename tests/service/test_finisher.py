@@ -12,11 +12,12 @@ from sqlalchemy.exc import StatementError
 
 from api.entity.job import Job, JobEvent, JobResult, JobUnit
 from api.entity.user import User
-from api.service import claims, completion, hooks
-from api.service import job as job_service
-from api.service.finisher import Finisher
-from api.service.runner import Claim
-from api.service.unit_io import Pending
+from api.jobs import submit as job_service
+from api.jobs.engine import claims, completion
+from api.jobs.engine import registry as hooks
+from api.jobs.engine.finisher import Finisher
+from api.jobs.engine.runner import Claim
+from api.jobs.engine.unit_io import Pending
 from pipeline.contract import JSON, PipelineDef, UnitContext
 from pipeline.registry import PIPELINES
 from tests.conftest import UserFactory

@@ -14,8 +14,9 @@ from sqlalchemy import select, update
 from api.entity.base import utcnow
 from api.entity.job import Job, JobResult, JobUnit
 from api.entity.user import User
-from api.service import claims, completion, hooks
-from api.service import job as job_service
+from api.jobs import submit as job_service
+from api.jobs.engine import claims, completion
+from api.jobs.engine import registry as hooks
 from pipeline.contract import JSON, PipelineDef, UnitContext, UnitError
 from pipeline.registry import PIPELINES
 from tests.conftest import UserFactory, auth

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from api.config.settings import Settings
 from api.entity.job import JobResult
-from api.service.offload import ProcessOffload
+from api.jobs.engine.offload import ProcessOffload
 from pipeline.contract import JSON, PipelineDef, UnitContext, UnitError
 from pipeline.registry import PIPELINES
 from tests.conftest import UserFactory, auth

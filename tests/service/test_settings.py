@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from api.config.database import create_engine, create_sessionmaker
 from api.config.settings import DEFAULT_SECRET, Settings
-from api.service.dispatcher import Dispatcher
+from api.jobs.engine.dispatcher import Dispatcher
 from api.socket.bus import create_bus
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from api.config.settings import Settings
 from api.core.errors import DomainError, PayloadTooLargeError
-from api.service.filestore import LocalFileStore
-from api.service.upload import receive_files
+from api.recruiting.filestore import LocalFileStore
+from api.recruiting.upload import receive_files
 from tests.controller.screening_support import cv_text, files_under, multipart
 
 

@@ -15,7 +15,7 @@ import pytest
 from api.config.settings import Settings
 from api.entity.job import Job
 from api.entity.user import User
-from api.service import events as events_service
+from api.jobs.engine import eventlog as events_service
 from api.socket.manager import ConnectionManager
 from api.socket.outbox import envelope
 

@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.core import metrics
 from api.entity.base import utcnow
 from api.entity.job import Job, JobResult, JobUnit
-from api.service import events
-from api.service.clock import retrying
-from api.service.events import ACTIVE, TERMINAL
-from api.service.hooks import hooks_for
+from api.jobs.engine import eventlog as events
+from api.jobs.engine.dbclock import retrying
+from api.jobs.engine.eventlog import ACTIVE, TERMINAL
+from api.jobs.engine.registry import hooks_for
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.entity.base import utcnow
 from api.entity.job import Job, JobResult, JobUnit
-from api.service import completion, events
-from api.service.clock import is_mysql, now_sql
+from api.jobs.engine import completion
+from api.jobs.engine import eventlog as events
+from api.jobs.engine.dbclock import is_mysql, now_sql
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from api.core.pagination import decode_cursor, decode_time_cursor, encode_cursor
 from api.entity.base import new_id, utcnow
 from api.entity.job import Job, JobResult, JobUnit
 from api.entity.user import User
-from api.service import events
+from api.jobs.engine import eventlog as events
 from pipeline.contract import PipelineDef
 from pipeline.registry import get_pipeline
 

@@ -19,9 +19,9 @@ from api.core.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
 from api.entity.candidate import Candidate
 from api.entity.file import StoredFile
 from api.entity.user import User
+from api.recruiting import posting as posting_service
+from api.recruiting.filestore import store_for
 from api.schema.candidate import CandidateRead, CandidateSummary, profile_fields
-from api.service import posting as posting_service
-from api.service.filestore import store_for
 from pipeline.components import COMPONENTS
 
 CSV_PAGE = 500

@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import __version__
 from api.entity.job import Job, JobUnit, WorkerHeartbeat
-from api.service import completion, events
-from api.service.clock import db_now, is_mysql, now_sql
-from api.service.events import ACTIVE
-from api.service.runner import Claim
+from api.jobs.engine import completion
+from api.jobs.engine import eventlog as events
+from api.jobs.engine.dbclock import db_now, is_mysql, now_sql
+from api.jobs.engine.eventlog import ACTIVE
+from api.jobs.engine.runner import Claim
 
 logger = logging.getLogger(__name__)
 

@@ -24,16 +24,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.core import metrics
 from api.entity.job import Job, JobUnit
-from api.service import completion, events
-from api.service.clock import is_retryable, retrying
-from api.service.hooks import hooks_for
-from api.service.offload import ProcessOffload
-from api.service.unit_io import Outcome, Pending, write_outcome, write_pending
+from api.jobs.engine import completion
+from api.jobs.engine import eventlog as events
+from api.jobs.engine.dbclock import is_retryable, retrying
+from api.jobs.engine.offload import ProcessOffload
+from api.jobs.engine.registry import hooks_for
+from api.jobs.engine.unit_io import Outcome, Pending, write_outcome, write_pending
 from pipeline.contract import JSON, UnitError
 from pipeline.registry import get_pipeline
 
 if TYPE_CHECKING:
-    from api.service.finisher import Finisher
+    from api.jobs.engine.finisher import Finisher
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

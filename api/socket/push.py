@@ -18,9 +18,9 @@ from api.core.errors import UnauthenticatedError, ValidationFailedError
 from api.entity.base import utcnow
 from api.entity.job import Job, JobEvent
 from api.entity.user import User
-from api.service import events as events_service
-from api.service import job as job_service
-from api.service import user as user_service
+from api.jobs import submit as job_service
+from api.jobs.engine import eventlog as events_service
+from api.recruiting import user as user_service
 from api.socket.manager import Connection, ConnectionManager
 from api.socket.outbox import envelope
 

@@ -24,7 +24,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from api.config.settings import Settings
 from api.core.errors import DomainError, PayloadTooLargeError, ValidationFailedError
-from api.service.filestore import FileStore
+from api.recruiting.filestore import FileStore
 from pipeline.sniff import FileKind, detect_type, is_docx, sanitize_filename
 
 logger = logging.getLogger(__name__)

@@ -15,9 +15,10 @@ from api.core.errors import ConflictError, InvalidStateError
 from api.entity.base import utcnow
 from api.entity.job import Job, JobUnit, WorkerHeartbeat
 from api.entity.user import User
-from api.service import completion, events
-from api.service.events import ACTIVE, TERMINAL
-from api.service.job import fingerprint, get_job_for_owner
+from api.jobs.engine import completion
+from api.jobs.engine import eventlog as events
+from api.jobs.engine.eventlog import ACTIVE, TERMINAL
+from api.jobs.submit import fingerprint, get_job_for_owner
 
 logger = logging.getLogger(__name__)
 

@@ -29,11 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.config.settings import Settings
 from api.entity.job import Job
-from api.service import claims, completion, events
-from api.service.clock import retrying
-from api.service.finisher import Finisher
-from api.service.offload import ProcessOffload
-from api.service.runner import Claim, Engine, UnitRun
+from api.jobs.engine import claims, completion
+from api.jobs.engine import eventlog as events
+from api.jobs.engine.dbclock import retrying
+from api.jobs.engine.finisher import Finisher
+from api.jobs.engine.offload import ProcessOffload
+from api.jobs.engine.runner import Claim, Engine, UnitRun
 
 logger = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from api.core.errors import NotFoundError
 from api.core.pagination import DEFAULT_LIMIT, decode_time_cursor, encode_cursor
 from api.entity.file import StoredFile
 from api.entity.user import User
+from api.recruiting.filestore import FileStore, store_for
+from api.recruiting.upload import Intake, IntakeFile, receive_files
 from api.schema.file import FileError
-from api.service.filestore import FileStore, store_for
-from api.service.upload import Intake, IntakeFile, receive_files
 
 logger = logging.getLogger(__name__)
 

@@ -28,13 +28,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.core import metrics
 from api.entity.base import utcnow
 from api.entity.job import Job, JobResult, JobUnit
-from api.service import events
-from api.service.clock import retrying
-from api.service.completion import final_status
-from api.service.events import ACTIVE, TERMINAL
-from api.service.hooks import hooks_for
-from api.service.runner import Claim
-from api.service.unit_io import _UNSET, Pending, upsert_many
+from api.jobs.engine import eventlog as events
+from api.jobs.engine.completion import final_status
+from api.jobs.engine.dbclock import retrying
+from api.jobs.engine.eventlog import ACTIVE, TERMINAL
+from api.jobs.engine.registry import hooks_for
+from api.jobs.engine.runner import Claim
+from api.jobs.engine.unit_io import _UNSET, Pending, upsert_many
 
 logger = logging.getLogger(__name__)
 

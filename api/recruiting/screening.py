@@ -21,13 +21,13 @@ from api.entity.file import StoredFile
 from api.entity.job import Job, JobUnit
 from api.entity.posting import Posting
 from api.entity.user import User
+from api.jobs import submit as job_service
+from api.jobs.engine import registry as hooks
+from api.recruiting import file as file_service
+from api.recruiting import posting as posting_service
+from api.recruiting import screening_results as results
+from api.recruiting.upload import Intake
 from api.schema.file import FileError
-from api.service import file as file_service
-from api.service import hooks
-from api.service import job as job_service
-from api.service import posting as posting_service
-from api.service import screening_results as results
-from api.service.upload import Intake
 
 logger = logging.getLogger(__name__)
 
