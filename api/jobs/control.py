@@ -17,7 +17,7 @@ from api.entity.job import Job, JobUnit, WorkerHeartbeat
 from api.entity.user import User
 from api.jobs.engine import completion
 from api.jobs.engine import eventlog as events
-from api.jobs.engine.eventlog import ACTIVE, TERMINAL
+from api.jobs.engine.types import ACTIVE, TERMINAL
 from api.jobs.submit import fingerprint, get_job_for_owner
 
 logger = logging.getLogger(__name__)

@@ -16,8 +16,7 @@ from api.jobs import submit as job_service
 from api.jobs.engine import claims, completion
 from api.jobs.engine import registry as hooks
 from api.jobs.engine.finisher import Finisher
-from api.jobs.engine.runner import Claim
-from api.jobs.engine.unit_io import Pending
+from api.jobs.engine.types import Claim, Pending
 from pipeline.contract import JSON, PipelineDef, UnitContext
 from pipeline.registry import PIPELINES
 from tests.conftest import UserFactory

@@ -68,9 +68,9 @@ async def test_the_dispatcher_takes_the_flush_delay_and_the_pool(
         bus=create_bus(None),
     )
     try:
-        assert dispatcher.engine.event_flush_seconds == 0.1
-        assert dispatcher.engine.offload is not None and dispatcher.engine.offload.processes == 1
+        assert dispatcher.runtime.event_flush_seconds == 0.1
+        assert dispatcher.runtime.offload is not None and dispatcher.runtime.offload.processes == 1
     finally:
-        assert dispatcher.engine.offload is not None
-        dispatcher.engine.offload.shutdown()
+        assert dispatcher.runtime.offload is not None
+        dispatcher.runtime.offload.shutdown()
         await engine.dispose()

@@ -17,12 +17,12 @@ from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import __version__
+from api.config.database import is_mysql
 from api.entity.job import Job, JobUnit, WorkerHeartbeat
 from api.jobs.engine import completion
 from api.jobs.engine import eventlog as events
-from api.jobs.engine.dbclock import db_now, is_mysql, now_sql
-from api.jobs.engine.eventlog import ACTIVE
-from api.jobs.engine.runner import Claim
+from api.jobs.engine.dbclock import db_now, now_sql
+from api.jobs.engine.types import ACTIVE, Claim
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from api.core import metrics
 from api.entity.base import utcnow
 from api.entity.job import Job, JobResult, JobUnit
 from api.jobs.engine import eventlog as events
-from api.jobs.engine.dbclock import retrying
-from api.jobs.engine.eventlog import ACTIVE, TERMINAL
 from api.jobs.engine.registry import hooks_for
+from api.jobs.engine.retry import retrying
+from api.jobs.engine.types import ACTIVE, TERMINAL
 
 logger = logging.getLogger(__name__)
 

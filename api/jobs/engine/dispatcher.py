@@ -31,10 +31,11 @@ from api.config.settings import Settings
 from api.entity.job import Job
 from api.jobs.engine import claims, completion
 from api.jobs.engine import eventlog as events
-from api.jobs.engine.dbclock import retrying
 from api.jobs.engine.finisher import Finisher
 from api.jobs.engine.offload import ProcessOffload
-from api.jobs.engine.runner import Claim, Engine, UnitRun
+from api.jobs.engine.retry import retrying
+from api.jobs.engine.runner import UnitRun, UnitRuntime
+from api.jobs.engine.types import Claim
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class Dispatcher:
         self.sessionmaker = sessionmaker
         self.bus = bus
         self.concurrency = settings.worker_concurrency
-        self.engine = Engine(
+        self.runtime = UnitRuntime(
             sessionmaker=sessionmaker,
             executor=executor,
             worker_id=claims.new_worker_id(),
@@ -65,8 +66,8 @@ class Dispatcher:
             else None,
             event_flush_seconds=settings.event_flush_ms / 1000,
         )
-        self.engine.finisher = Finisher(
-            sessionmaker, self.engine.worker_id, self.engine.progress_due
+        self.runtime.finisher = Finisher(
+            sessionmaker, self.runtime.worker_id, self.runtime.progress_due
         )
         self.runs: dict[tuple[int, int], tuple[UnitRun, asyncio.Task[None]]] = {}
         self.ready: deque[Claim] = deque()
@@ -78,7 +79,7 @@ class Dispatcher:
 
     @property
     def worker_id(self) -> str:
-        return self.engine.worker_id
+        return self.runtime.worker_id
 
     def held(self) -> list[int]:
         """Units this process holds a lease on: running and claimed-but-waiting."""
@@ -147,7 +148,7 @@ class Dispatcher:
     def _start_ready(self) -> None:
         while self.ready and len(self.runs) < self.concurrency and not self._stopping:
             claim = self.ready.popleft()
-            run = UnitRun(self.engine, claim)
+            run = UnitRun(self.runtime, claim)
             task = asyncio.create_task(run.execute(), name=f"unit-{claim.unit_id}")
             key = (claim.unit_id, claim.attempt)
             self.runs[key] = (run, task)
@@ -242,8 +243,8 @@ class Dispatcher:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-        if self.engine.finisher is not None:
-            await self.engine.finisher.close()
+        if self.runtime.finisher is not None:
+            await self.runtime.finisher.close()
         try:
             async with self.sessionmaker() as session:
                 released = await claims.release_leases(
@@ -255,8 +256,8 @@ class Dispatcher:
             await events.wake_dispatchers()
         except Exception:
             logger.exception("releasing leases at shutdown failed; they expire on their own")
-        if self.engine.offload is not None:
-            self.engine.offload.shutdown()
+        if self.runtime.offload is not None:
+            self.runtime.offload.shutdown()
         logger.info("dispatcher %s stopped", self.worker_id)
 
 

@@ -29,8 +29,6 @@ JOBS_CHANNEL = "jobs"
 WAKEUP_CHANNEL = "wakeup"
 #: `{"job_id"}`: a job was cancelled or failed; runners re-read its flags now
 CONTROL_CHANNEL = "job-control"
-TERMINAL = ("succeeded", "failed", "cancelled")
-ACTIVE = ("queued", "running")
 
 
 class Publisher(Protocol):

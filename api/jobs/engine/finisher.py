@@ -19,8 +19,9 @@ import functools
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from sqlalchemy import Table, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,18 +31,12 @@ from api.entity.base import utcnow
 from api.entity.job import Job, JobResult, JobUnit
 from api.jobs.engine import eventlog as events
 from api.jobs.engine.completion import final_status
-from api.jobs.engine.dbclock import retrying
-from api.jobs.engine.eventlog import ACTIVE, TERMINAL
 from api.jobs.engine.registry import hooks_for
-from api.jobs.engine.runner import Claim
-from api.jobs.engine.unit_io import _UNSET, Pending, upsert_many
+from api.jobs.engine.retry import retrying
+from api.jobs.engine.types import ACTIVE, TERMINAL, Claim, Pending, Verdict
+from api.jobs.engine.unit_io import upsert_many
 
 logger = logging.getLogger(__name__)
-
-#: `done`: written (and the job ended if it could); `finish`: written, but the job needs
-#: its finalize hook (the caller runs `completion.finish_job_if_done`); `lost`: another
-#: run holds the unit, nothing was written; `alone`: the batch failed, write it alone
-Verdict = Literal["done", "finish", "lost", "alone"]
 
 _UNITS = cast(Table, JobUnit.__table__)
 _JOBS = cast(Table, Job.__table__)
@@ -61,7 +56,7 @@ class Finisher:
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         worker_id: str,
-        progress_due: Any,
+        progress_due: Callable[[str], bool],
     ) -> None:
         self.sessionmaker = sessionmaker
         self.worker_id = worker_id
@@ -146,7 +141,7 @@ class Finisher:
         for item in live:
             progress = item.pending.progress
             done, total = (None, None) if progress is None else (progress[0], progress[1])
-            if item.pending.checkpoint is _UNSET:
+            if not item.pending.has_checkpoint:
                 same[(done, total)].append(item.claim.unit_id)
                 continue
             await session.execute(
@@ -168,7 +163,7 @@ class Finisher:
         """
         job_ids = sorted({item.claim.job_id for item in live})
         jobs = await _lock_jobs(session, job_ids)
-        tallies = await _tally(session, job_ids)
+        tallies = await _count_units(session, job_ids)
         ending = [
             job_id
             for job_id, tally in tallies.items()
@@ -270,7 +265,7 @@ async def _lock_jobs(session: AsyncSession, job_ids: list[str]) -> dict[str, Any
     return {row.id: row for row in rows}
 
 
-async def _tally(session: AsyncSession, job_ids: list[str]) -> dict[str, _Tally]:
+async def _count_units(session: AsyncSession, job_ids: list[str]) -> dict[str, _Tally]:
     """Per job: units by status, and the sums `completion.aggregate` computes."""
     fraction = case(
         (_UNITS.c.total > 0, 1.0 * _UNITS.c.done / _UNITS.c.total),

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,15 +26,14 @@ from api.core import metrics
 from api.entity.job import Job, JobUnit
 from api.jobs.engine import completion
 from api.jobs.engine import eventlog as events
-from api.jobs.engine.dbclock import is_retryable, retrying
+from api.jobs.engine.finisher import Finisher
 from api.jobs.engine.offload import ProcessOffload
 from api.jobs.engine.registry import hooks_for
-from api.jobs.engine.unit_io import Outcome, Pending, write_outcome, write_pending
+from api.jobs.engine.retry import is_retryable, retrying
+from api.jobs.engine.types import Claim, Outcome, Pending
+from api.jobs.engine.unit_io import write_outcome, write_pending
 from pipeline.contract import JSON, UnitError
 from pipeline.registry import get_pipeline
-
-if TYPE_CHECKING:
-    from api.jobs.engine.finisher import Finisher
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,21 +46,9 @@ _URGENT = frozenset({"log", "emit"})
 PROGRESS_EVENT_SECONDS = 0.25  # at most ~4 job.progress events per second per job
 
 
-@dataclass(frozen=True)
-class Claim:
-    unit_id: int
-    job_id: str
-    index: int
-    attempt: int
-    max_attempts: int
-    pipeline: str
-    payload: JSON
-    checkpoint: JSON | None
-
-
 @dataclass
-class Engine:
-    """What runners share within one process."""
+class UnitRuntime:
+    """What every unit run in this process shares: sessions, threads, lease identity."""
 
     sessionmaker: async_sessionmaker[AsyncSession]
     executor: Executor
@@ -145,11 +132,11 @@ def classify(exc: BaseException) -> Outcome:
 class UnitRun:
     """One claimed unit from prepare to its final state."""
 
-    def __init__(self, engine: Engine, claim: Claim) -> None:
-        self.engine = engine
+    def __init__(self, runtime: UnitRuntime, claim: Claim) -> None:
+        self.runtime = runtime
         self.claim = claim
         self.loop = asyncio.get_running_loop()
-        self.ctx = Context(claim, self._post, engine.offload)
+        self.ctx = Context(claim, self._post, runtime.offload)
         self._items: list[tuple[str, Any]] = []
         self._pending = Pending()
         self._done = asyncio.Event()
@@ -188,7 +175,7 @@ class UnitRun:
         try:
             payload = await self._prepare()
             await asyncio.wrap_future(
-                self.engine.executor.submit(
+                self.runtime.executor.submit(
                     metrics.timed(definition.run_unit, self.claim.pipeline, "unit"),
                     payload,
                     self.ctx,
@@ -219,7 +206,7 @@ class UnitRun:
         hook = hooks_for(self.claim.pipeline).prepare
         if hook is None:
             return payload
-        async with self.engine.sessionmaker() as session:
+        async with self.runtime.sessionmaker() as session:
             job = await session.get(Job, self.claim.job_id)
             unit = await session.get(JobUnit, self.claim.unit_id)
             assert job is not None and unit is not None
@@ -255,7 +242,7 @@ class UnitRun:
             if self._done.is_set():  # the unit's last write takes what is left
                 return
             if self._urgent.is_set():  # batch what follows closely, then go
-                await asyncio.sleep(max(0.0, last + self.engine.event_flush_seconds - loop.time()))
+                await asyncio.sleep(max(0.0, last + self.runtime.event_flush_seconds - loop.time()))
             self._urgent.clear()
             last = loop.time()
             self._absorb()
@@ -272,27 +259,27 @@ class UnitRun:
     async def _write(self, outcome: Outcome | None) -> list[dict[str, Any]]:
         """One transaction: pending writes (+ the outcome); clears pending on commit."""
         pending, claim = self._pending, self.claim
-        async with self.engine.sessionmaker() as session:
+        async with self.runtime.sessionmaker() as session:
             progress_event = pending.progress is not None and (
                 (outcome is not None and outcome.kind in ("release", "retry"))
-                or self.engine.progress_due(claim.job_id)
+                or self.runtime.progress_due(claim.job_id)
             )
             published = await write_pending(
                 session,
                 job_id=claim.job_id,
                 unit_id=claim.unit_id,
-                worker_id=self.engine.worker_id,
+                worker_id=self.runtime.worker_id,
                 attempt=claim.attempt,
                 pending=pending,
                 progress_event=progress_event,
-                lease_seconds=self.engine.lease_seconds,
+                lease_seconds=self.runtime.lease_seconds,
             )
             if published is not None and outcome is not None:
                 owned = await write_outcome(
                     session,
                     job_id=claim.job_id,
                     unit_id=claim.unit_id,
-                    worker_id=self.engine.worker_id,
+                    worker_id=self.runtime.worker_id,
                     attempt=claim.attempt,
                     outcome=outcome,
                 )
@@ -311,8 +298,8 @@ class UnitRun:
         if outcome.kind == "lost":
             logger.warning("unit %s lost its lease; another run owns it", self.claim.unit_id)
             return
-        if outcome.kind == "succeeded" and self.engine.finisher is not None:
-            verdict = await self.engine.finisher.finish(self.claim, self._pending)
+        if outcome.kind == "succeeded" and self.runtime.finisher is not None:
+            verdict = await self.runtime.finisher.finish(self.claim, self._pending)
             if verdict != "alone":
                 self._pending = Pending()
                 if verdict == "lost":
@@ -336,7 +323,7 @@ class UnitRun:
             await self._finish_job()
 
     async def _finish_job(self) -> None:
-        async with self.engine.sessionmaker() as session:
+        async with self.runtime.sessionmaker() as session:
             await retrying(
                 lambda: completion.finish_job_if_done(session=session, job_id=self.claim.job_id),
                 what=f"finish job {self.claim.job_id}",

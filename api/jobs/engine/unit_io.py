@@ -9,45 +9,21 @@ last flush, so a unit's results and its completion are never separated.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.config.database import is_mysql
 from api.entity.base import utcnow
 from api.entity.job import Job, JobResult, JobUnit
 from api.jobs.engine import completion
 from api.jobs.engine import eventlog as events
-from api.jobs.engine.dbclock import is_mysql, now_sql
+from api.jobs.engine.dbclock import now_sql
+from api.jobs.engine.types import Outcome, Pending
 
 logger = logging.getLogger(__name__)
-
-_UNSET: Any = object()
-
-
-@dataclass
-class Pending:
-    """What a unit reported since the last flush."""
-
-    results: dict[str, dict[str, Any]] = field(default_factory=dict)
-    drafts: list[events.Draft] = field(default_factory=list)
-    progress: tuple[int, int, str | None, str | None] | None = None
-    checkpoint: Any = _UNSET
-
-    def empty(self) -> bool:
-        return not (self.results or self.drafts or self.progress) and self.checkpoint is _UNSET
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a unit ended. `kind`: succeeded | failed | cancelled | release | retry | lost."""
-
-    kind: str
-    code: str | None = None
-    detail: str | None = None
-    retry_in: float = 0.0
 
 
 async def upsert_results(
@@ -115,7 +91,7 @@ async def write_pending(
     values: dict[str, Any] = {"lease_expires_at": now_sql(session, lease_seconds)}
     if pending.progress is not None:
         values["done"], values["total"] = pending.progress[0], pending.progress[1]
-    if pending.checkpoint is not _UNSET:
+    if pending.has_checkpoint:
         values["checkpoint"] = pending.checkpoint
     owned = await session.execute(
         update(JobUnit).where(*_owned(unit_id, worker_id, attempt)).values(**values)
