@@ -1,9 +1,10 @@
-"""How a job ends: aggregate its units, run the finalize hook, write the terminal status.
+"""How a job ends: run the finalize hook, then write the terminal status.
 
 A job is finished by whichever process sees all of its units terminal (the one that
 finished the last unit, a cancel request, or the recovery sweep after a crash). The
 terminal UPDATE is conditional on the job still being active, so exactly one process
-writes the terminal `job.status` event, and it is the job's last event.
+writes the terminal `job.status` event, and it is the job's last event. The end state
+itself comes from `ending.end_state`, which the finisher's batches use too.
 """
 
 from __future__ import annotations
@@ -11,46 +12,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.core import metrics
 from api.entity.base import utcnow
-from api.entity.job import Job, JobResult, JobUnit
+from api.entity.job import Job, JobUnit
+from api.jobs.engine import ending, tally
 from api.jobs.engine import eventlog as events
 from api.jobs.engine.registry import hooks_for
 from api.jobs.engine.retry import retrying
 from api.jobs.engine.types import ACTIVE, TERMINAL
 
 logger = logging.getLogger(__name__)
-
-
-async def aggregate(session: AsyncSession, job_id: str) -> tuple[float, int, int]:
-    """`(progress 0-100, done, total)` of a job from its units (terminal units count 1)."""
-    fraction = case(
-        (JobUnit.total > 0, 1.0 * JobUnit.done / JobUnit.total),
-        (JobUnit.status.in_(TERMINAL), 1.0),
-        else_=0.0,
-    )
-    row = (
-        await session.execute(
-            select(
-                func.sum(fraction), func.count(), func.sum(JobUnit.done), func.sum(JobUnit.total)
-            ).where(JobUnit.job_id == job_id)
-        )
-    ).one()
-    units = int(row[1] or 0)
-    progress = 100.0 * float(row[0] or 0) / units if units else 0.0
-    return min(progress, 100.0), int(row[2] or 0), int(row[3] or 0)
-
-
-async def unit_counts(session: AsyncSession, job_id: str) -> dict[str, int]:
-    rows = await session.execute(
-        select(JobUnit.status, func.count())
-        .where(JobUnit.job_id == job_id)
-        .group_by(JobUnit.status)
-    )
-    return {status: int(n) for status, n in rows}
 
 
 async def fail_job(session: AsyncSession, job_id: str, code: str, detail: str) -> None:
@@ -97,58 +70,36 @@ async def _run_finalize(session: AsyncSession, job: Job) -> dict[str, Any]:
         return {}
 
 
-def final_status(error_code: str | None, cancel_requested: bool, counts: dict[str, int]) -> str:
-    if error_code or counts.get("failed"):
-        return "failed"
-    if cancel_requested or counts.get("cancelled"):
-        return "cancelled"
-    return "succeeded"
-
-
 async def finish_job_if_done(*, session: AsyncSession, job_id: str) -> bool:
     """Finish the job if all its units are terminal; True if this call finished it."""
-    counts = await unit_counts(session, job_id)
-    if any(counts.get(s) for s in ACTIVE):
+    units = (await tally.count_units(session, [job_id])).get(job_id, tally.Tally(counts={}))
+    if units.active:
         return False
     job = await session.get(Job, job_id, populate_existing=True)
     if job is None or job.status in TERMINAL:
         return False
     extra = await _run_finalize(session, job)
     await session.refresh(job)
-    status = final_status(job.error_code, job.cancel_requested, counts)
-    progress, done, total = await aggregate(session, job_id)
-    results = await session.scalar(
-        select(func.count()).select_from(JobResult).where(JobResult.job_id == job_id)
+    results = await tally.count_results(session, [job_id])
+    end = ending.end_state(
+        tally=units,
+        error_code=job.error_code,
+        error=job.error,
+        cancel_requested=job.cancel_requested,
+        results=results.get(job_id, 0),
+        extra=extra,
     )
-    summary: dict[str, Any] = {
-        "units": sum(counts.values()),
-        **{s: counts.get(s, 0) for s in TERMINAL},
-        "results": int(results or 0),
-        **extra,
-    }
-    if status != "succeeded":
-        summary["partial"] = True
     ended = await session.execute(
         update(Job)
         .where(Job.id == job_id, Job.status.in_(ACTIVE))
-        .values(
-            status=status,
-            finished_at=utcnow(),
-            active_fingerprint=None,
-            result=summary,
-            progress=100.0 if status == "succeeded" else progress,
-            done=done,
-            total=total,
-        )
+        .values(**end.values)
         .execution_options(synchronize_session=False)
     )
     if ended.rowcount != 1:  # type: ignore[attr-defined]
         await session.rollback()
         return False
-    message = job.error if status == "failed" else None
-    published = await events.append(session, job_id, [events.Draft("job.status", message=message)])
+    published = await events.append(session, job_id, [end.event])
     await session.commit()
     await events.publish(published)
-    logger.info("job %s %s", job_id, status)
-    metrics.JOBS_FINISHED.labels(pipeline=job.pipeline, status=status).inc()
+    ending.record_ended(job_id, job.pipeline, end.status)
     return True

@@ -23,23 +23,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, case, func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.core import metrics
 from api.entity.base import utcnow
-from api.entity.job import Job, JobResult, JobUnit
+from api.entity.job import Job, JobUnit
+from api.jobs.engine import ending, tally
 from api.jobs.engine import eventlog as events
-from api.jobs.engine.completion import final_status
 from api.jobs.engine.registry import hooks_for
 from api.jobs.engine.retry import retrying
-from api.jobs.engine.types import ACTIVE, TERMINAL, Claim, Pending, Verdict
+from api.jobs.engine.types import ACTIVE, Claim, Pending, Verdict
 from api.jobs.engine.unit_io import upsert_many
 
 logger = logging.getLogger(__name__)
 
 _UNITS = cast(Table, JobUnit.__table__)
 _JOBS = cast(Table, Job.__table__)
+#: `(job_id, pipeline, status)` of a job a batch ended
+Ended = tuple[str, str, str]
 
 
 @dataclass
@@ -47,6 +48,15 @@ class _Item:
     claim: Claim
     pending: Pending
     future: asyncio.Future[Verdict]
+
+
+@dataclass
+class _Written:
+    """What one batch's transaction did, to report once it has committed."""
+
+    verdicts: list[Verdict]
+    published: list[dict[str, Any]]
+    ended: list[Ended]
 
 
 class Finisher:
@@ -80,7 +90,7 @@ class Finisher:
         while self._queue:
             batch, self._queue = self._queue, []
             try:
-                verdicts, published = await retrying(
+                written = await retrying(
                     functools.partial(self._write, batch), what=f"finish {len(batch)} units"
                 )
             except Exception as exc:
@@ -88,25 +98,29 @@ class Finisher:
                     batch[0].future.set_exception(exc)
                     continue
                 logger.warning("finishing %s units together failed (%r)", len(batch), exc)
-                verdicts, published = ["alone"] * len(batch), []
-            await events.publish(published)
-            for item, verdict in zip(batch, verdicts, strict=True):
+                written = _Written(["alone"] * len(batch), [], [])
+            await events.publish(written.published)
+            for job_id, pipeline, status in written.ended:
+                ending.record_ended(job_id, pipeline, status)
+            for item, verdict in zip(batch, written.verdicts, strict=True):
                 item.future.set_result(verdict)
 
-    async def _write(self, batch: list[_Item]) -> tuple[list[Verdict], list[dict[str, Any]]]:
+    async def _write(self, batch: list[_Item]) -> _Written:
         async with self.sessionmaker() as session:
             owned = await self._lock_units(session, batch)
             live = [item for item in batch if (item.claim.unit_id, item.claim.attempt) in owned]
             if not live:
                 await session.rollback()
-                return ["lost"] * len(batch), []
+                return _Written(["lost"] * len(batch), [], [])
             await upsert_many(session, [(item.claim.job_id, item.pending.results) for item in live])
             await self._write_units(session, live)
-            verdicts, published = await self._write_jobs(session, live)
+            verdicts, published, ended = await self._write_jobs(session, live)
             await session.commit()
-        return [
-            verdicts.get(item.claim.job_id, "done") if item in live else "lost" for item in batch
-        ], published
+        return _Written(
+            [verdicts.get(item.claim.job_id, "done") if item in live else "lost" for item in batch],
+            published,
+            ended,
+        )
 
     async def _lock_units(self, session: AsyncSession, batch: list[_Item]) -> set[tuple[int, int]]:
         rows = await session.execute(
@@ -156,102 +170,66 @@ class Finisher:
 
     async def _write_jobs(
         self, session: AsyncSession, live: list[_Item]
-    ) -> tuple[dict[str, Verdict], list[dict[str, Any]]]:
+    ) -> tuple[dict[str, Verdict], list[dict[str, Any]], list[Ended]]:
         """Progress or the terminal state of each job, `last_seq` and the events.
 
-        Jobs written with the same values (a batch of one-unit jobs) share one UPDATE.
+        A job whose units are all terminal ends here unless its pipeline has a finalize
+        hook: then its verdict is `finish` and the runner ends it after the hook.
         """
         job_ids = sorted({item.claim.job_id for item in live})
         jobs = await _lock_jobs(session, job_ids)
-        tallies = await _count_units(session, job_ids)
-        ending = [
+        tallies = await tally.count_units(session, job_ids)
+        closing = [
             job_id
-            for job_id, tally in tallies.items()
-            if job_id in jobs and jobs[job_id].status in ACTIVE and not tally.active
+            for job_id, counted in tallies.items()
+            if job_id in jobs and jobs[job_id].status in ACTIVE and not counted.active
         ]
         verdicts: dict[str, Verdict] = {
-            job_id: "finish" for job_id in ending if hooks_for(jobs[job_id].pipeline).finalize
+            job_id: "finish" for job_id in closing if hooks_for(jobs[job_id].pipeline).finalize
         }
-        ending = [job_id for job_id in ending if job_id not in verdicts]
-        results = await _result_counts(session, ending)
-
+        closing = [job_id for job_id in closing if job_id not in verdicts]
+        results = await tally.count_results(session, closing)
         drafts: dict[str, list[events.Draft]] = defaultdict(list)
         for item in live:
             drafts[item.claim.job_id] += item.pending.drafts
+        changes: dict[str, dict[str, Any]] = {}
+        ended: list[Ended] = []
         now = utcnow()
-        groups: dict[str, tuple[dict[str, Any], int, list[str]]] = {}
-        heads: list[tuple[Any, int, list[events.Draft]]] = []
-        endings: list[tuple[str, str]] = []
         for job_id in job_ids:
-            job, tally = jobs.get(job_id), tallies.get(job_id)
-            if job is None:
+            job, counted = jobs.get(job_id), tallies.get(job_id)
+            if job is None or counted is None or job.status not in ACTIVE:
                 continue
-            values: dict[str, Any] = {}
-            if tally is not None and job.status in ACTIVE:
-                stage = _last_stage(live, job_id) or job.stage
-                common: dict[str, Any] = {"done": tally.done, "total": tally.total, "stage": stage}
-                if job_id in ending:
-                    status = final_status(job.error_code, job.cancel_requested, tally.counts)
-                    summary = tally.summary(results.get(job_id, 0))
-                    if status != "succeeded":
-                        summary["partial"] = True
-                    progress = 100.0 if status == "succeeded" else tally.progress
-                    values = {"status": status, "progress": progress, "result": summary,
-                              "finished_at": now, "active_fingerprint": None, **common}  # fmt: skip
-                    message = job.error if status == "failed" else None
-                    drafts[job_id].append(
-                        events.Draft("job.status", status=status, progress=progress,
-                                     message=message, **common)
-                    )  # fmt: skip
-                    endings.append((job_id, status))
-                elif job.status == "running":
-                    values = {"progress": tally.progress, **common}
-                    if self.progress_due(job_id):
-                        drafts[job_id].append(
-                            events.Draft("job.progress", progress=tally.progress,
-                                         message=_last_message(live, job_id), **common)
-                        )  # fmt: skip
-            added = len(drafts[job_id])
-            if not values and not added:
-                continue
-            key = json.dumps([values, added], sort_keys=True, default=str)
-            groups.setdefault(key, (values, added, []))[2].append(job_id)
-            heads.append((job, job.last_seq, drafts[job_id]))
-        for values, added, ids in groups.values():
-            await session.execute(
-                update(_JOBS)
-                .where(_JOBS.c.id.in_(ids))
-                .values(last_seq=_JOBS.c.last_seq + added, **values)
-            )
-        published = await events.insert_drafts(session, heads)
-        for job_id, status in endings:
-            logger.info("job %s %s", job_id, status)
-            metrics.JOBS_FINISHED.labels(pipeline=jobs[job_id].pipeline, status=status).inc()
-        return verdicts, published
+            stage = _last_stage(live, job_id) or job.stage
+            if job_id in closing:
+                end = ending.end_state(
+                    tally=counted, error_code=job.error_code, error=job.error,
+                    cancel_requested=job.cancel_requested, results=results.get(job_id, 0),
+                    stage=stage, now=now,
+                )  # fmt: skip
+                changes[job_id] = end.values
+                drafts[job_id].append(end.event)
+                ended.append((job_id, job.pipeline, end.status))
+            elif job.status == "running":
+                changes[job_id] = self._progress(job_id, counted, stage, live, drafts)
+        published = await _write_job_rows(session, jobs, job_ids, changes, drafts)
+        return verdicts, published, ended
 
-
-@dataclass
-class _Tally:
-    counts: dict[str, int]
-    fraction: float = 0.0
-    done: int = 0
-    total: int = 0
-
-    @property
-    def active(self) -> bool:
-        return any(self.counts.get(status) for status in ACTIVE)
-
-    @property
-    def progress(self) -> float:
-        units = sum(self.counts.values())
-        return min(100.0 * self.fraction / units, 100.0) if units else 0.0
-
-    def summary(self, results: int) -> dict[str, Any]:
-        return {
-            "units": sum(self.counts.values()),
-            **{status: self.counts.get(status, 0) for status in TERMINAL},
-            "results": results,
-        }
+    def _progress(
+        self,
+        job_id: str,
+        counted: tally.Tally,
+        stage: str | None,
+        live: list[_Item],
+        drafts: dict[str, list[events.Draft]],
+    ) -> dict[str, Any]:
+        """A running job's new progress, and its `job.progress` event when one is due."""
+        shown: dict[str, Any] = {"done": counted.done, "total": counted.total, "stage": stage}
+        if self.progress_due(job_id):
+            drafts[job_id].append(
+                events.Draft("job.progress", progress=counted.progress,
+                             message=_last_message(live, job_id), **shown)
+            )  # fmt: skip
+        return {"progress": counted.progress, **shown}
 
 
 async def _lock_jobs(session: AsyncSession, job_ids: list[str]) -> dict[str, Any]:
@@ -265,38 +243,36 @@ async def _lock_jobs(session: AsyncSession, job_ids: list[str]) -> dict[str, Any
     return {row.id: row for row in rows}
 
 
-async def _count_units(session: AsyncSession, job_ids: list[str]) -> dict[str, _Tally]:
-    """Per job: units by status, and the sums `completion.aggregate` computes."""
-    fraction = case(
-        (_UNITS.c.total > 0, 1.0 * _UNITS.c.done / _UNITS.c.total),
-        (_UNITS.c.status.in_(TERMINAL), 1.0),
-        else_=0.0,
-    )
-    rows = await session.execute(
-        select(
-            _UNITS.c.job_id, _UNITS.c.status, func.count(), func.sum(fraction),
-            func.sum(_UNITS.c.done), func.sum(_UNITS.c.total),
-        ).where(_UNITS.c.job_id.in_(job_ids)).group_by(_UNITS.c.job_id, _UNITS.c.status)
-    )  # fmt: skip
-    tallies: dict[str, _Tally] = {}
-    for job_id, status, count, frac, done, total in rows:
-        tally = tallies.setdefault(job_id, _Tally(counts={}))
-        tally.counts[status] = int(count)
-        tally.fraction += float(frac or 0)
-        tally.done += int(done or 0)
-        tally.total += int(total or 0)
-    return tallies
+async def _write_job_rows(
+    session: AsyncSession,
+    jobs: dict[str, Any],
+    job_ids: list[str],
+    changes: dict[str, dict[str, Any]],
+    drafts: dict[str, list[events.Draft]],
+) -> list[dict[str, Any]]:
+    """Each job's changes and its advanced `last_seq`, then all events in one INSERT.
 
-
-async def _result_counts(session: AsyncSession, job_ids: list[str]) -> dict[str, int]:
-    if not job_ids:
-        return {}
-    rows = await session.execute(
-        select(JobResult.job_id, func.count())
-        .where(JobResult.job_id.in_(job_ids))
-        .group_by(JobResult.job_id)
-    )
-    return {job_id: int(n) for job_id, n in rows}
+    Jobs written with the same values (a batch of one-unit jobs) share one UPDATE.
+    """
+    groups: dict[str, tuple[dict[str, Any], int, list[str]]] = {}
+    heads: list[tuple[Any, int, list[events.Draft]]] = []
+    for job_id in job_ids:
+        job = jobs.get(job_id)
+        if job is None:
+            continue
+        values, added = changes.get(job_id, {}), len(drafts[job_id])
+        if not values and not added:
+            continue
+        key = json.dumps([values, added], sort_keys=True, default=str)
+        groups.setdefault(key, (values, added, []))[2].append(job_id)
+        heads.append((job, job.last_seq, drafts[job_id]))
+    for values, added, ids in groups.values():
+        await session.execute(
+            update(_JOBS)
+            .where(_JOBS.c.id.in_(ids))
+            .values(last_seq=_JOBS.c.last_seq + added, **values)
+        )
+    return await events.insert_drafts(session, heads)
 
 
 def _last_stage(live: list[_Item], job_id: str) -> str | None:

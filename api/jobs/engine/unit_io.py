@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.config.database import is_mysql
 from api.entity.base import utcnow
 from api.entity.job import Job, JobResult, JobUnit
-from api.jobs.engine import completion
+from api.jobs.engine import completion, tally
 from api.jobs.engine import eventlog as events
 from api.jobs.engine.dbclock import now_sql
 from api.jobs.engine.types import Outcome, Pending
@@ -101,7 +101,7 @@ async def write_pending(
     await upsert_results(session, job_id, pending.results)
     drafts = list(pending.drafts)
     if pending.progress is not None:
-        progress, done, total = await completion.aggregate(session, job_id)
+        progress, done, total = await tally.job_progress(session, job_id)
         stage = pending.progress[2]
         await session.execute(
             update(Job)
