@@ -1,4 +1,4 @@
-"""Dependencies shared by the controllers: settings, session, current user."""
+"""Dependencies shared by the controllers: settings, session, job queue, current user."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import jobs
 from api.config.database import session_scope
 from api.config.settings import Settings
 from api.core.errors import ForbiddenError
@@ -29,8 +30,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def get_job_queue(request: Request) -> jobs.JobQueue:
+    queue: jobs.JobQueue = request.app.state.job_queue
+    return queue
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+QueueDep = Annotated[jobs.JobQueue, Depends(get_job_queue)]
 
 
 async def get_current_user(

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, Security
 from prometheus_client.metrics_core import Metric
 
+from api import jobs
 from api.config.settings import Settings
 from api.controller.deps import (
     SessionDep,
@@ -18,7 +19,6 @@ from api.controller.deps import (
 )
 from api.core import metrics
 from api.core.errors import ForbiddenError
-from api.jobs import status as metrics_service
 from api.schema.common import error_responses
 
 router = APIRouter(tags=["service"])
@@ -39,7 +39,7 @@ async def require_scraper(
         raise ForbiddenError("Administrator rights or the metrics token required")
 
 
-def _scrape_time(figures: metrics_service.QueueFigures) -> list[Metric]:
+def _scrape_time(figures: jobs.QueueFigures) -> list[Metric]:
     return [
         metrics.gauge_family("cvmatch_jobs", "Jobs by status", figures.jobs, "status"),
         metrics.gauge_family("cvmatch_job_units", "Job units by status", figures.units, "status"),
@@ -68,7 +68,7 @@ def _scrape_time(figures: metrics_service.QueueFigures) -> list[Metric]:
 )
 async def scrape(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    figures = await metrics_service.queue_figures(
+    figures = await jobs.queue_figures(
         sessions=request.app.state.sessionmaker,
         within_seconds=settings.metrics_db_timeout_seconds,
     )

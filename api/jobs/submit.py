@@ -1,4 +1,5 @@
-"""Jobs for their owners: submit (idempotent, duplicate-guarded), read, list, results."""
+"""Submitting a job: validated by its job type, split into units, idempotent, and
+refused while an identical job is queued or running."""
 
 from __future__ import annotations
 
@@ -8,24 +9,21 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.config.settings import Settings
-from api.core.errors import ConflictError, NotFoundError, ValidationFailedError
-from api.core.pagination import decode_cursor, decode_time_cursor, encode_cursor
+from api.core.errors import ConflictError, ValidationFailedError
 from api.entity.base import new_id, utcnow
-from api.entity.job import Job, JobResult, JobUnit
+from api.entity.job import Job, JobUnit
 from api.entity.user import User
-from api.jobs.engine import eventlog as events
+from api.jobs.engine import eventlog
+from api.jobs.engine.queue import JobQueue
 from pipeline.contract import PipelineDef
-from pipeline.registry import get_pipeline
 
 logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
-RESULT_FIELDS = ("file_id", "filename", "status", "candidate_id", "error_code", "detail")
 
 
 def canonical(value: Any) -> str:
@@ -37,12 +35,14 @@ def fingerprint(owner_id: str, pipeline: str, params: dict[str, Any]) -> str:
     return hashlib.sha256(f"{owner_id}\n{pipeline}\n{canonical(params)}".encode()).hexdigest()
 
 
-def resolve_pipeline(settings: Settings, name: str, *, public_only: bool) -> PipelineDef:
-    pipeline = get_pipeline(name)
+def resolve_pipeline(queue: JobQueue, name: str, *, public_only: bool) -> PipelineDef:
+    """The registered pipeline `name`, if this caller may submit it."""
+    job_type = queue.types.get(name)
+    pipeline = None if job_type is None else job_type.pipeline
     if (
         pipeline is None
         or (public_only and not pipeline.public)
-        or (pipeline.test_only and not settings.test_pipelines_enabled)
+        or (pipeline.test_only and not queue.settings.test_pipelines_enabled)
     ):
         raise ValidationFailedError(f"Unknown pipeline {name!r}", error_code="UNKNOWN_PIPELINE")
     return pipeline
@@ -77,7 +77,7 @@ async def _replay(session: AsyncSession, owner: User, key: str, request_hash: st
 async def submit_job(
     *,
     session: AsyncSession,
-    settings: Settings,
+    queue: JobQueue,
     owner: User,
     pipeline: str,
     params: dict[str, Any],
@@ -88,7 +88,8 @@ async def submit_job(
     public_only: bool = True,
 ) -> tuple[Job, bool]:
     """Persist a job, its units and its first event; return `(job, created)`."""
-    definition = resolve_pipeline(settings, pipeline, public_only=public_only)
+    settings = queue.settings
+    definition = resolve_pipeline(queue, pipeline, public_only=public_only)
     request_hash = hashlib.sha256(
         canonical([pipeline, params, priority, max_execution_seconds, posting_id]).encode()
     ).hexdigest()
@@ -123,14 +124,14 @@ async def submit_job(
             for i, p in enumerate(payloads or [{}])
         )
         await session.flush()
-        published = await events.append(session, job.id, [events.Draft("job.status")])
+        published = await eventlog.append(session, job.id, [eventlog.Draft("job.status")])
         await session.commit()
     except IntegrityError:
         await session.rollback()
         return await _explain_conflict(session, owner, job, idempotency_key, request_hash), False
     await session.refresh(job)
-    await events.publish(published)
-    await events.wake_dispatchers()
+    await queue.publisher.events(published)
+    await queue.publisher.wake_dispatchers()
     logger.info("job %s submitted (%s, %s units)", job.id, pipeline, len(payloads or [{}]))
     return job, True
 
@@ -151,69 +152,3 @@ async def _explain_conflict(
         error_code="DUPLICATE_JOB",
         extra={"job_id": duplicate},
     )
-
-
-async def get_job_for_owner(*, session: AsyncSession, owner: User, job_id: str) -> Job:
-    job = await session.get(Job, job_id, populate_existing=True)
-    if job is None or job.owner_id != owner.id:
-        raise NotFoundError("Job not found")
-    return job
-
-
-async def list_jobs(
-    *,
-    session: AsyncSession,
-    owner: User,
-    limit: int,
-    cursor: str | None = None,
-    status: str | None = None,
-    pipeline: str | None = None,
-    posting_id: str | None = None,
-) -> tuple[list[Job], str | None]:
-    """The owner's jobs, newest first, keyset-paged by (created_at, id)."""
-    query = select(Job).where(Job.owner_id == owner.id)
-    if status:
-        query = query.where(Job.status == status)
-    if pipeline:
-        query = query.where(Job.pipeline == pipeline)
-    if posting_id:
-        query = query.where(Job.posting_id == posting_id)
-    if cursor:
-        created, ident = decode_time_cursor(cursor)
-        query = query.where(
-            or_(Job.created_at < created, and_(Job.created_at == created, Job.id < ident))
-        )
-    rows = list(
-        await session.scalars(query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit + 1))
-    )
-    page = rows[:limit]
-    more = len(rows) > limit
-    return page, encode_cursor(page[-1].created_at, page[-1].id) if more else None
-
-
-async def list_job_events(
-    *, session: AsyncSession, owner: User, job_id: str, after_seq: int, limit: int
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Stored events after `after_seq`; `next_cursor` is the last seq when more may follow."""
-    job = await get_job_for_owner(session=session, owner=owner, job_id=job_id)
-    rows = await events.list_events(
-        session=session, job_id=job.id, after_seq=after_seq, limit=limit
-    )
-    items = [events.event_to_dict(ev, job.owner_id) for ev in rows]
-    more = len(rows) == limit and rows[-1].seq < job.last_seq
-    return items, str(rows[-1].seq) if more else None
-
-
-async def list_job_results(
-    *, session: AsyncSession, owner: User, job_id: str, limit: int, cursor: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
-    """The job's results in key order: `{key, file_id, filename, status, ...}`."""
-    job = await get_job_for_owner(session=session, owner=owner, job_id=job_id)
-    query = select(JobResult).where(JobResult.job_id == job.id)
-    if cursor:
-        (after,) = decode_cursor(cursor, 1)
-        query = query.where(JobResult.key > str(after))
-    rows = list(await session.scalars(query.order_by(JobResult.key).limit(limit + 1)))
-    items = [{"key": r.key, **{f: r.value.get(f) for f in RESULT_FIELDS}} for r in rows[:limit]]
-    more = len(rows) > limit
-    return items, encode_cursor(rows[limit - 1].key) if more else None

@@ -1,9 +1,6 @@
-"""Screenings and rescoring: submit `cv_match` / `cv_rescore` jobs, and their hooks.
+"""Screenings and rescoring: submit `cv_match` / `cv_rescore` jobs for a posting.
 
-`cv_match` units parse files in the executor and write one `file:{file_id}` result
-each. Its finalize hook turns those into candidates (one row per posting and file,
-idempotent), caches parsed profiles by sha256 + parser version, and re-scores the
-posting's whole pool, because text relevance is fitted on the pool.
+What those jobs do, and what their hooks leave behind, is in `screening_jobs`.
 """
 
 from __future__ import annotations
@@ -15,17 +12,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import jobs
 from api.config.settings import Settings
 from api.core.errors import NotFoundError
 from api.entity.file import StoredFile
-from api.entity.job import Job, JobUnit
+from api.entity.job import Job
 from api.entity.posting import Posting
 from api.entity.user import User
-from api.jobs import submit as job_service
-from api.jobs.engine import registry as hooks
 from api.recruiting import file as file_service
 from api.recruiting import posting as posting_service
-from api.recruiting import screening_results as results
 from api.recruiting.upload import Intake
 from api.schema.file import FileError
 
@@ -60,15 +55,15 @@ def _reject_entry(owner: User, index: int, error: FileError) -> dict[str, Any]:
 async def _submit_match(
     *,
     session: AsyncSession,
-    settings: Settings,
+    queue: jobs.JobQueue,
     owner: User,
     posting: Posting,
     files: list[dict[str, Any]],
     idempotency_key: str | None,
 ) -> Job:
-    job, _ = await job_service.submit_job(
+    job, _ = await jobs.submit_job(
         session=session,
-        settings=settings,
+        queue=queue,
         owner=owner,
         pipeline="cv_match",
         params={"posting": posting.spec, "files": files},
@@ -83,6 +78,7 @@ async def screen_uploads(
     *,
     session: AsyncSession,
     settings: Settings,
+    queue: jobs.JobQueue,
     owner: User,
     posting: Posting,
     intake: Intake,
@@ -103,7 +99,7 @@ async def screen_uploads(
             files.append(_file_entry(outcome, settings))
     return await _submit_match(
         session=session,
-        settings=settings,
+        queue=queue,
         owner=owner,
         posting=posting,
         files=files,
@@ -115,6 +111,7 @@ async def screen_file_ids(
     *,
     session: AsyncSession,
     settings: Settings,
+    queue: jobs.JobQueue,
     owner: User,
     posting_id: str,
     file_ids: list[str],
@@ -137,7 +134,7 @@ async def screen_file_ids(
     files = [_file_entry(rows[ident], settings) for ident in wanted]
     return await _submit_match(
         session=session,
-        settings=settings,
+        queue=queue,
         owner=owner,
         posting=posting,
         files=files,
@@ -148,16 +145,16 @@ async def screen_file_ids(
 async def rescore(
     *,
     session: AsyncSession,
-    settings: Settings,
+    queue: jobs.JobQueue,
     owner: User,
     posting_id: str,
     idempotency_key: str | None = None,
 ) -> Job:
     """Re-score every candidate of the posting from cached profiles (no parsing)."""
     posting = await posting_service.get_posting(session=session, owner=owner, posting_id=posting_id)
-    job, _ = await job_service.submit_job(
+    job, _ = await jobs.submit_job(
         session=session,
-        settings=settings,
+        queue=queue,
         owner=owner,
         pipeline="cv_rescore",
         params={"posting": posting.spec, "candidates": []},
@@ -166,44 +163,3 @@ async def rescore(
         public_only=False,
     )
     return job
-
-
-# --- hooks ------------------------------------------------------------------------------
-
-
-async def prepare_match(
-    session: AsyncSession, job: Job, unit: JobUnit, payload: dict[str, Any]
-) -> dict[str, Any]:
-    """Add the cached outcomes of this unit's files, so none is parsed twice."""
-    hashes = {f["sha256"] for f in payload.get("files", []) if f.get("sha256")}
-    return {**payload, "cached": await results.cached_outcomes(session, hashes)}
-
-
-async def finalize_match(session: AsyncSession, job: Job) -> dict[str, Any] | None:
-    return await results.record_match(session, job)
-
-
-async def prepare_rescore(
-    session: AsyncSession, job: Job, unit: JobUnit, payload: dict[str, Any]
-) -> dict[str, Any]:
-    """The posting's current spec and every candidate's cached profile."""
-    posting = await session.get(Posting, job.posting_id) if job.posting_id else None
-    if posting is None:
-        return {**payload, "candidates": []}
-    return {
-        **payload,
-        "posting": posting.spec,
-        "candidates": await results.pool_profiles(session, posting.id),
-    }
-
-
-async def finalize_rescore(session: AsyncSession, job: Job) -> dict[str, Any] | None:
-    return await results.record_rescore(session, job)
-
-
-def register() -> None:
-    hooks.register_hooks("cv_match", prepare=prepare_match, finalize=finalize_match)
-    hooks.register_hooks("cv_rescore", prepare=prepare_rescore, finalize=finalize_rescore)
-
-
-register()

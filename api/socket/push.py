@@ -6,20 +6,15 @@ must not hold a pooled database connection for that long.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api import jobs
 from api.config.settings import Settings
 from api.core.errors import UnauthenticatedError, ValidationFailedError
-from api.entity.base import utcnow
-from api.entity.job import Job, JobEvent
 from api.entity.user import User
-from api.jobs import submit as job_service
-from api.jobs.engine import eventlog as events_service
 from api.recruiting import user as user_service
 from api.socket.manager import Connection, ConnectionManager
 from api.socket.outbox import envelope
@@ -68,8 +63,8 @@ async def authenticate_request(
 async def snapshot(*, sessions: Sessions, owner: User, job_id: str) -> dict[str, Any]:
     """`job.snapshot` of one of the owner's jobs; NotFoundError for anyone else's."""
     async with sessions() as session:
-        job = await job_service.get_job_for_owner(session=session, owner=owner, job_id=job_id)
-        return events_service.job_snapshot(job)
+        job = await jobs.get_job_for_owner(session=session, owner=owner, job_id=job_id)
+        return jobs.job_snapshot(job)
 
 
 async def follow_job(
@@ -120,35 +115,19 @@ class DbEventSource:
 
     async def events_after(self, job_id: str, after_seq: int, limit: int) -> list[dict[str, Any]]:
         async with self._sessions() as session:
-            owner_id = await session.scalar(select(Job.owner_id).where(Job.id == job_id))
-            if owner_id is None:
-                return []
-            rows = await events_service.list_events(
+            return await jobs.events_after(
                 session=session, job_id=job_id, after_seq=after_seq, limit=limit
             )
-            return [events_service.event_to_dict(ev, owner_id) for ev in rows]
 
     async def last_seqs(self, job_ids: list[str]) -> dict[str, int]:
         async with self._sessions() as session:
-            rows = await session.execute(select(Job.id, Job.last_seq).where(Job.id.in_(job_ids)))
-            return {row.id: row.last_seq for row in rows}
+            return await jobs.last_seqs(session=session, job_ids=job_ids)
 
     async def status_events_since(
         self, owner_ids: list[str], seconds: float
     ) -> list[dict[str, Any]]:
         """Recent `job.status` events of these owners' jobs, oldest first (feed fallback)."""
-        since = utcnow() - timedelta(seconds=seconds)
         async with self._sessions() as session:
-            rows = await session.execute(
-                select(JobEvent, Job.owner_id)
-                .join(Job, Job.id == JobEvent.job_id)
-                .where(
-                    Job.owner_id.in_(owner_ids),
-                    (Job.finished_at.is_(None)) | (Job.finished_at >= since),
-                    JobEvent.type == "job.status",
-                    JobEvent.created_at >= since,
-                )
-                .order_by(JobEvent.job_id, JobEvent.seq)
-                .limit(5000)
+            return await jobs.status_events_since(
+                session=session, owner_ids=owner_ids, seconds=seconds
             )
-            return [events_service.event_to_dict(ev, owner_id) for ev, owner_id in rows]

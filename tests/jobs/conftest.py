@@ -12,19 +12,17 @@ from pathlib import Path
 import pytest
 
 from api.config.settings import Settings
-from api.jobs.engine.dispatcher import load_extra_pipelines
 
 REPO = Path(__file__).resolve().parents[2]
 EXTRA = "tests.jobs.pipelines"
 
 
 @pytest.fixture
-def settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def settings(settings: Settings) -> Settings:
     """No dispatcher in the test process: only the worker subprocesses claim units."""
-    monkeypatch.setenv("CVMATCH_EXTRA_PIPELINES", EXTRA)
-    configured = settings.model_copy(update={"enable_dispatcher": False, "lease_seconds": 3.0})
-    load_extra_pipelines(configured)
-    return configured
+    return settings.model_copy(
+        update={"enable_dispatcher": False, "lease_seconds": 3.0, "extra_pipelines": [EXTRA]}
+    )
 
 
 WorkerFactory = Callable[[], subprocess.Popen[bytes]]

@@ -13,10 +13,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from api import jobs
 from api.entity.base import utcnow
 from api.entity.job import Job, JobEvent, JobResult, JobUnit, WorkerHeartbeat
 from api.entity.user import User
-from api.jobs import submit as job_service
 from tests.conftest import UserFactory, auth
 from tests.jobs.conftest import WorkerFactory
 from tests.jobs.helpers import all_events, wait_job
@@ -51,8 +51,8 @@ async def submit_many(app: Any, owner_id: str, count: int) -> None:
         owner = await session.get(User, owner_id)
         assert owner is not None
         for i in range(count):
-            await job_service.submit_job(
-                session=session, settings=app.state.settings, owner=owner,
+            await jobs.submit_job(
+                session=session, queue=app.state.job_queue, owner=owner,
                 pipeline="steps", params={"tag": i},
             )  # fmt: skip
 

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import StatementError
 
+from api import jobs
 from api.entity.job import Job, JobEvent, JobResult, JobUnit
 from api.entity.user import User
-from api.jobs import submit as job_service
 from api.jobs.engine import claims, completion
-from api.jobs.engine import registry as hooks
 from api.jobs.engine.finisher import Finisher
 from api.jobs.engine.types import Claim, Pending
 from pipeline.contract import JSON, PipelineDef, UnitContext
-from pipeline.registry import PIPELINES
 from tests.conftest import UserFactory
 
 WORKER = "test-host:1:finisher"
@@ -37,30 +34,30 @@ async def _finalize(session: Any, job: Job) -> dict[str, Any]:
 
 
 @pytest.fixture(autouse=True)
-def batch_pipelines() -> Iterator[None]:
-    PIPELINES["t_batch"] = PipelineDef("t_batch", _plan, _run, public=True, test_only=True)
-    PIPELINES["t_final"] = PipelineDef("t_final", _plan, _run, public=True, test_only=True)
-    hooks.register_hooks("t_final", finalize=_finalize)
-    yield
-    for name in ("t_batch", "t_final"):
-        PIPELINES.pop(name, None)
-    hooks.register_hooks("t_final")
+def batch_pipelines(app: Any) -> None:
+    queue: jobs.JobQueue = app.state.job_queue
+    queue.register(jobs.JobType(PipelineDef("t_batch", _plan, _run, public=True, test_only=True)))
+    queue.register(
+        jobs.JobType(
+            PipelineDef("t_final", _plan, _run, public=True, test_only=True), finalize=_finalize
+        )
+    )
 
 
-async def _claimed(app: Any, owner_id: str, jobs: list[tuple[str, int]]) -> list[Claim]:
+async def _claimed(app: Any, owner_id: str, wanted: list[tuple[str, int]]) -> list[Claim]:
     """Submit `(pipeline, units)` jobs and claim every unit as WORKER."""
     await app.state.dispatcher.stop(graceful_seconds=0)  # the test is the only worker
     async with app.state.sessionmaker() as session:
         owner = await session.get(User, owner_id)
         assert owner is not None
-        for pipeline, units in jobs:
-            await job_service.submit_job(
-                session=session, settings=app.state.settings, owner=owner,
+        for pipeline, units in wanted:
+            await jobs.submit_job(
+                session=session, queue=app.state.job_queue, owner=owner,
                 pipeline=pipeline, params={"units": units},
             )  # fmt: skip
     async with app.state.sessionmaker() as session:
         got, _ = await claims.claim_units(session, worker_id=WORKER, limit=100, lease_seconds=30)
-    assert len(got) == sum(units for _, units in jobs)
+    assert len(got) == sum(units for _, units in wanted)
     return got
 
 
@@ -72,7 +69,12 @@ def _pending(claim: Claim) -> Pending:
 
 
 def _finisher(app: Any) -> Finisher:
-    return Finisher(app.state.sessionmaker, WORKER, lambda _job_id: True)
+    return Finisher(
+        queue=app.state.job_queue,
+        sessionmaker=app.state.sessionmaker,
+        worker_id=WORKER,
+        progress_due=lambda _job_id: True,
+    )
 
 
 async def _job(app: Any, job_id: str) -> Job:
@@ -155,7 +157,9 @@ async def test_a_job_with_a_finalize_hook_is_left_to_its_finisher(
     assert await _finisher(app).finish(claim, _pending(claim)) == "finish"
     assert (await _job(app, claim.job_id)).status == "running"
     async with app.state.sessionmaker() as session:
-        assert await completion.finish_job_if_done(session=session, job_id=claim.job_id)
+        assert await completion.finish_job_if_done(
+            session=session, queue=app.state.job_queue, job_id=claim.job_id
+        )
     job = await _job(app, claim.job_id)
     assert job.status == "succeeded" and job.result is not None and job.result["finalized"]
 

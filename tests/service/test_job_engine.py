@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -11,14 +10,12 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from api import jobs
 from api.entity.base import utcnow
 from api.entity.job import Job, JobResult, JobUnit
 from api.entity.user import User
-from api.jobs import submit as job_service
 from api.jobs.engine import claims, completion
-from api.jobs.engine import registry as hooks
 from pipeline.contract import JSON, PipelineDef, UnitContext, UnitError
-from pipeline.registry import PIPELINES
 from tests.conftest import UserFactory, auth
 from tests.jobs.helpers import all_events, wait_job
 
@@ -57,13 +54,10 @@ async def _finalize(session: Any, job: Job) -> dict[str, Any] | None:
 
 
 @pytest.fixture(autouse=True)
-def engine_pipeline() -> Iterator[None]:
-    PIPELINES["t_engine"] = PipelineDef("t_engine", _plan, _run, public=True, test_only=True)
-    hooks.register_hooks("t_engine", prepare=_prepare, finalize=_finalize)
+def engine_pipeline(app: Any) -> None:
+    pipeline = PipelineDef("t_engine", _plan, _run, public=True, test_only=True)
+    app.state.job_queue.register(jobs.JobType(pipeline, prepare=_prepare, finalize=_finalize))
     CALLS.clear()
-    yield
-    PIPELINES.pop("t_engine", None)
-    hooks.register_hooks("t_engine")
 
 
 async def submit(client: httpx.AsyncClient, user: dict[str, str], **params: Any) -> str:
@@ -126,9 +120,9 @@ async def test_expired_leases_requeue_then_fail_worker_lost(
     async with app.state.sessionmaker() as session:
         owner = await session.get(User, owner_id)
         assert owner is not None
-        job, _ = await job_service.submit_job(
+        job, _ = await jobs.submit_job(
             session=session,
-            settings=app.state.settings,
+            queue=app.state.job_queue,
             owner=owner,
             pipeline="t_engine",
             params={},
@@ -147,7 +141,9 @@ async def test_expired_leases_requeue_then_fail_worker_lost(
         )
         await session.commit()
         assert await claims.requeue_expired(session) == [job.id]
-        assert await completion.finish_job_if_done(session=session, job_id=job.id)
+        assert await completion.finish_job_if_done(
+            session=session, queue=app.state.job_queue, job_id=job.id
+        )
         ended = await session.get(Job, job.id, populate_existing=True)
         assert ended is not None and (ended.status, ended.error_code) == ("failed", "WORKER_LOST")
         assert ended.active_fingerprint is None

@@ -15,11 +15,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from api import jobs
 from api.config.settings import Settings
 from api.entity.job import JobResult
 from api.jobs.engine.offload import ProcessOffload
 from pipeline.contract import JSON, PipelineDef, UnitContext, UnitError
-from pipeline.registry import PIPELINES
 from tests.conftest import UserFactory, auth
 from tests.controller.screening_support import (
     create_posting,
@@ -48,12 +48,9 @@ def _pid_run(payload: JSON, ctx: UnitContext) -> JSON | None:
 
 
 @pytest.fixture
-def pid_pipeline() -> Iterator[None]:
-    PIPELINES["t_offload"] = PipelineDef(
-        "t_offload", lambda params: [{}], _pid_run, public=True, test_only=True
-    )
-    yield
-    PIPELINES.pop("t_offload", None)
+def pid_pipeline(app: Any) -> None:
+    pipeline = PipelineDef("t_offload", lambda params: [{}], _pid_run, public=True, test_only=True)
+    app.state.job_queue.register(jobs.JobType(pipeline))
 
 
 def test_work_runs_in_another_process_and_errors_come_back(pool: ProcessOffload) -> None:

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from pydantic import ValidationError
 
+from api import jobs
 from api.config.database import create_engine, create_sessionmaker
 from api.config.settings import DEFAULT_SECRET, Settings
 from api.jobs.engine.dispatcher import Dispatcher
@@ -62,10 +63,9 @@ async def test_the_dispatcher_takes_the_flush_delay_and_the_pool(
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     engine = create_engine(settings.model_copy(update={"database_url": "sqlite+aiosqlite://"}))
     dispatcher = Dispatcher(
-        settings=settings,
+        queue=jobs.JobQueue(settings=settings, types=[], bus=create_bus(None)),
         sessionmaker=create_sessionmaker(engine),
         executor=ThreadPoolExecutor(1),
-        bus=create_bus(None),
     )
     try:
         assert dispatcher.runtime.event_flush_seconds == 0.1

@@ -19,7 +19,8 @@ from api.entity.base import utcnow
 from api.entity.job import Job, JobUnit
 from api.jobs.engine import ending, tally
 from api.jobs.engine import eventlog as events
-from api.jobs.engine.registry import hooks_for
+from api.jobs.engine.queue import JobQueue
+from api.jobs.engine.registry import FinalizeHook
 from api.jobs.engine.retry import retrying
 from api.jobs.engine.types import ACTIVE, TERMINAL
 
@@ -47,11 +48,7 @@ async def cancel_queued_units(session: AsyncSession, job_id: str) -> None:
     )
 
 
-async def _run_finalize(session: AsyncSession, job: Job) -> dict[str, Any]:
-    hook = hooks_for(job.pipeline).finalize
-    if hook is None:
-        return {}
-
+async def _run_finalize(session: AsyncSession, job: Job, hook: FinalizeHook) -> dict[str, Any]:
     async def attempt() -> dict[str, Any] | None:
         await session.refresh(job)
         try:
@@ -70,7 +67,7 @@ async def _run_finalize(session: AsyncSession, job: Job) -> dict[str, Any]:
         return {}
 
 
-async def finish_job_if_done(*, session: AsyncSession, job_id: str) -> bool:
+async def finish_job_if_done(*, session: AsyncSession, queue: JobQueue, job_id: str) -> bool:
     """Finish the job if all its units are terminal; True if this call finished it."""
     units = (await tally.count_units(session, [job_id])).get(job_id, tally.Tally(counts={}))
     if units.active:
@@ -78,7 +75,8 @@ async def finish_job_if_done(*, session: AsyncSession, job_id: str) -> bool:
     job = await session.get(Job, job_id, populate_existing=True)
     if job is None or job.status in TERMINAL:
         return False
-    extra = await _run_finalize(session, job)
+    hook = queue.types.finalize_hook(job.pipeline)
+    extra = {} if hook is None else await _run_finalize(session, job, hook)
     await session.refresh(job)
     results = await tally.count_results(session, [job_id])
     end = ending.end_state(
@@ -100,6 +98,6 @@ async def finish_job_if_done(*, session: AsyncSession, job_id: str) -> bool:
         return False
     published = await events.append(session, job_id, [end.event])
     await session.commit()
-    await events.publish(published)
+    await queue.publisher.events(published)
     ending.record_ended(job_id, job.pipeline, end.status)
     return True

@@ -16,9 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import importlib
 import logging
-import os
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
@@ -27,12 +25,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.config.settings import Settings
 from api.entity.job import Job
 from api.jobs.engine import claims, completion
-from api.jobs.engine import eventlog as events
+from api.jobs.engine.bus import CONTROL_CHANNEL, WAKEUP_CHANNEL
 from api.jobs.engine.finisher import Finisher
 from api.jobs.engine.offload import ProcessOffload
+from api.jobs.engine.queue import JobQueue
 from api.jobs.engine.retry import retrying
 from api.jobs.engine.runner import UnitRun, UnitRuntime
 from api.jobs.engine.types import Claim
@@ -43,19 +41,22 @@ CONTROL_SECONDS = 0.5
 
 
 class Dispatcher:
+    """Claims and runs units in this process, with the settings of `queue`."""
+
     def __init__(
         self,
         *,
-        settings: Settings,
+        queue: JobQueue,
         sessionmaker: async_sessionmaker[AsyncSession],
         executor: Executor,
-        bus: Any,
     ) -> None:
+        settings = queue.settings
+        self.queue = queue
         self.settings = settings
         self.sessionmaker = sessionmaker
-        self.bus = bus
         self.concurrency = settings.worker_concurrency
         self.runtime = UnitRuntime(
+            queue=queue,
             sessionmaker=sessionmaker,
             executor=executor,
             worker_id=claims.new_worker_id(),
@@ -67,7 +68,10 @@ class Dispatcher:
             event_flush_seconds=settings.event_flush_ms / 1000,
         )
         self.runtime.finisher = Finisher(
-            sessionmaker, self.runtime.worker_id, self.runtime.progress_due
+            queue=queue,
+            sessionmaker=sessionmaker,
+            worker_id=self.runtime.worker_id,
+            progress_due=self.runtime.progress_due,
         )
         self.runs: dict[tuple[int, int], tuple[UnitRun, asyncio.Task[None]]] = {}
         self.ready: deque[Claim] = deque()
@@ -93,8 +97,8 @@ class Dispatcher:
 
     async def start(self) -> None:
         self._unsubscribe = [
-            self.bus.subscribe(events.WAKEUP_CHANNEL, self.wake),
-            self.bus.subscribe(events.CONTROL_CHANNEL, self._on_control),
+            self.queue.bus.subscribe(WAKEUP_CHANNEL, self.wake),
+            self.queue.bus.subscribe(CONTROL_CHANNEL, self._on_control),
         ]
         for name, loop in (
             ("claim", self._claim_loop),
@@ -142,7 +146,7 @@ class Dispatcher:
                 )
 
         got, published = await retrying(attempt, what="claim")
-        await events.publish(published)
+        await self.queue.publisher.events(published)
         return got
 
     def _start_ready(self) -> None:
@@ -214,10 +218,12 @@ class Dispatcher:
             timed_out = await retrying(lambda: claims.expire_timeouts(session), what="timeouts")
             stuck = await claims.stuck_jobs(session)
         for job_id in {*failed, *timed_out}:
-            await events.publish_on(events.CONTROL_CHANNEL, {"job_id": job_id})
+            await self.queue.publisher.job_changed(job_id)
         for job_id in {*failed, *timed_out, *stuck}:
             async with self.sessionmaker() as session:
-                await completion.finish_job_if_done(session=session, job_id=job_id)
+                await completion.finish_job_if_done(
+                    session=session, queue=self.queue, job_id=job_id
+                )
         if failed or stuck:
             self._wake.set()
 
@@ -253,46 +259,9 @@ class Dispatcher:
                 await claims.forget_worker(session, worker_id=self.worker_id)
             if released:
                 logger.info("released %s units for other processes", released)
-            await events.wake_dispatchers()
+            await self.queue.publisher.wake_dispatchers()
         except Exception:
             logger.exception("releasing leases at shutdown failed; they expire on their own")
         if self.runtime.offload is not None:
             self.runtime.offload.shutdown()
         logger.info("dispatcher %s stopped", self.worker_id)
-
-
-def load_extra_pipelines(settings: Settings) -> None:
-    """Test pipelines from modules named in CVMATCH_EXTRA_PIPELINES (comma-separated).
-
-    Only when test pipelines are enabled; the modules register into the registry.
-    """
-    names = os.environ.get("CVMATCH_EXTRA_PIPELINES", "")
-    if not settings.test_pipelines_enabled:
-        return
-    for name in filter(None, (n.strip() for n in names.split(","))):
-        importlib.import_module(name)
-
-
-async def start_engine(
-    *,
-    settings: Settings,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    executor: Executor,
-    bus: Any,
-) -> Dispatcher | None:
-    """Bind the bus for job events; start a dispatcher when `enable_dispatcher`."""
-    events.bind_bus(bus)
-    load_extra_pipelines(settings)
-    if not settings.enable_dispatcher:
-        return None
-    dispatcher = Dispatcher(
-        settings=settings, sessionmaker=sessionmaker, executor=executor, bus=bus
-    )
-    await dispatcher.start()
-    return dispatcher
-
-
-async def stop_engine(dispatcher: Dispatcher | None) -> None:
-    if dispatcher is not None:
-        await dispatcher.stop()
-    events.bind_bus(None)

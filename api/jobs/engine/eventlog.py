@@ -2,69 +2,25 @@
 
 Every event is written to `job_events` with a `seq` allocated in the database
 (`UPDATE jobs SET last_seq = last_seq + n`, which row-locks the job), committed, and
-only then published on the bus channel `jobs`. So every published event is in the
-table, and `seq` has no gap and no duplicate even when several processes work on one
-job. Replay (`list_events`) and live delivery use the same dict shape.
+only then published on the bus channel `jobs` (`bus.Publisher.events`). So every
+published event is in the table, and `seq` has no gap and no duplicate even when
+several processes work on one job. Replay (`list_events`) and live delivery use the
+same dict shape.
 """
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.core import metrics
 from api.entity.base import utcnow
 from api.entity.job import Job, JobEvent
-
-logger = logging.getLogger(__name__)
-
-JOBS_CHANNEL = "jobs"
-WAKEUP_CHANNEL = "wakeup"
-#: `{"job_id"}`: a job was cancelled or failed; runners re-read its flags now
-CONTROL_CHANNEL = "job-control"
-
-
-class Publisher(Protocol):
-    async def publish(self, channel: str, message: dict[str, Any]) -> None: ...
-
-
-@dataclass
-class _Runtime:
-    bus: Publisher | None = None
-
-
-_runtime = _Runtime()
-
-
-def bind_bus(bus: Publisher | None) -> None:
-    """Lifespan hands the process's bus to the engine (None when stopping)."""
-    _runtime.bus = bus
-
-
-def current_bus() -> Publisher | None:
-    return _runtime.bus
-
-
-async def wake_dispatchers() -> None:
-    """Wake this process's dispatcher at once and, through Redis, every other one."""
-    await publish_on(WAKEUP_CHANNEL, {})
-
-
-async def publish_on(channel: str, message: dict[str, Any]) -> None:
-    bus = _runtime.bus
-    if bus is None:
-        return
-    try:
-        await bus.publish(channel, message)
-    except Exception:
-        logger.exception("publishing on %s failed", channel)
 
 
 @dataclass
@@ -222,13 +178,6 @@ def stored_to_dict(ev: Mapping[str, Any], owner_id: str) -> dict[str, Any]:
     if ev["data"] is not None:
         out["data"] = ev["data"]
     return out
-
-
-async def publish(events: Sequence[dict[str, Any]]) -> None:
-    """Publish committed events in order; a bus failure never fails the caller."""
-    for event in events:
-        metrics.count_event(event)
-        await publish_on(JOBS_CHANNEL, event)
 
 
 async def list_events(

@@ -30,7 +30,7 @@ from api.entity.base import utcnow
 from api.entity.job import Job, JobUnit
 from api.jobs.engine import ending, tally
 from api.jobs.engine import eventlog as events
-from api.jobs.engine.registry import hooks_for
+from api.jobs.engine.queue import JobQueue
 from api.jobs.engine.retry import retrying
 from api.jobs.engine.types import ACTIVE, Claim, Pending, Verdict
 from api.jobs.engine.unit_io import upsert_many
@@ -64,10 +64,13 @@ class Finisher:
 
     def __init__(
         self,
+        *,
+        queue: JobQueue,
         sessionmaker: async_sessionmaker[AsyncSession],
         worker_id: str,
         progress_due: Callable[[str], bool],
     ) -> None:
+        self.queue = queue
         self.sessionmaker = sessionmaker
         self.worker_id = worker_id
         self.progress_due = progress_due
@@ -99,7 +102,7 @@ class Finisher:
                     continue
                 logger.warning("finishing %s units together failed (%r)", len(batch), exc)
                 written = _Written(["alone"] * len(batch), [], [])
-            await events.publish(written.published)
+            await self.queue.publisher.events(written.published)
             for job_id, pipeline, status in written.ended:
                 ending.record_ended(job_id, pipeline, status)
             for item, verdict in zip(batch, written.verdicts, strict=True):
@@ -185,7 +188,9 @@ class Finisher:
             if job_id in jobs and jobs[job_id].status in ACTIVE and not counted.active
         ]
         verdicts: dict[str, Verdict] = {
-            job_id: "finish" for job_id in closing if hooks_for(jobs[job_id].pipeline).finalize
+            job_id: "finish"
+            for job_id in closing
+            if self.queue.types.finalize_hook(jobs[job_id].pipeline) is not None
         }
         closing = [job_id for job_id in closing if job_id not in verdicts]
         results = await tally.count_results(session, closing)

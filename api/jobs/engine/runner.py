@@ -28,12 +28,11 @@ from api.jobs.engine import completion
 from api.jobs.engine import eventlog as events
 from api.jobs.engine.finisher import Finisher
 from api.jobs.engine.offload import ProcessOffload
-from api.jobs.engine.registry import hooks_for
+from api.jobs.engine.queue import JobQueue
 from api.jobs.engine.retry import is_retryable, retrying
 from api.jobs.engine.types import Claim, Outcome, Pending
 from api.jobs.engine.unit_io import write_outcome, write_pending
 from pipeline.contract import JSON, UnitError
-from pipeline.registry import get_pipeline
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -50,6 +49,7 @@ PROGRESS_EVENT_SECONDS = 0.25  # at most ~4 job.progress events per second per j
 class UnitRuntime:
     """What every unit run in this process shares: sessions, threads, lease identity."""
 
+    queue: JobQueue
     sessionmaker: async_sessionmaker[AsyncSession]
     executor: Executor
     worker_id: str
@@ -169,14 +169,14 @@ class UnitRun:
         await self._finish(outcome)
 
     async def _run(self) -> Outcome:
-        definition = get_pipeline(self.claim.pipeline)
-        if definition is None:
+        job_type = self.runtime.queue.types.get(self.claim.pipeline)
+        if job_type is None:
             return Outcome("failed", "UNKNOWN_PIPELINE", "the pipeline is not installed")
         try:
             payload = await self._prepare()
             await asyncio.wrap_future(
                 self.runtime.executor.submit(
-                    metrics.timed(definition.run_unit, self.claim.pipeline, "unit"),
+                    metrics.timed(job_type.pipeline.run_unit, self.claim.pipeline, "unit"),
                     payload,
                     self.ctx,
                 )
@@ -203,7 +203,7 @@ class UnitRun:
 
     async def _prepare(self) -> JSON:
         payload = self.claim.payload
-        hook = hooks_for(self.claim.pipeline).prepare
+        hook = self.runtime.queue.types.prepare_hook(self.claim.pipeline)
         if hook is None:
             return payload
         async with self.runtime.sessionmaker() as session:
@@ -254,7 +254,7 @@ class UnitRun:
 
     async def _flush(self) -> None:
         published = await self._write(None)
-        await events.publish(published)
+        await self.runtime.queue.publisher.events(published)
 
     async def _write(self, outcome: Outcome | None) -> list[dict[str, Any]]:
         """One transaction: pending writes (+ the outcome); clears pending on commit."""
@@ -313,18 +313,20 @@ class UnitRun:
         published = await retrying(
             lambda: self._write(outcome), what=f"finish unit {self.claim.unit_id}", attempts=10
         )
-        await events.publish(published)
+        await self.runtime.queue.publisher.events(published)
         if self.lease_lost:
             logger.warning("unit %s lost its lease; another process owns it", self.claim.unit_id)
             return
         if outcome.kind == "failed":
-            await events.publish_on(events.CONTROL_CHANNEL, {"job_id": self.claim.job_id})
+            await self.runtime.queue.publisher.job_changed(self.claim.job_id)
         if outcome.kind in ("succeeded", "failed", "cancelled"):
             await self._finish_job()
 
     async def _finish_job(self) -> None:
         async with self.runtime.sessionmaker() as session:
             await retrying(
-                lambda: completion.finish_job_if_done(session=session, job_id=self.claim.job_id),
+                lambda: completion.finish_job_if_done(
+                    session=session, queue=self.runtime.queue, job_id=self.claim.job_id
+                ),
                 what=f"finish job {self.claim.job_id}",
             )
