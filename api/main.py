@@ -21,7 +21,7 @@ from api.controller import auth, candidate, file, health, posting, stream, ws
 from api.controller import job as job_controller
 from api.controller import metrics as metrics_controller
 from api.controller import status as status_controller
-from api.core import headers, limits, metrics, ratelimit, tracing
+from api.core import headers, limits, prometheus, ratelimit, tracing
 from api.core.docs import document_limits, install_docs
 from api.core.errors import install_error_handlers
 from api.core.middleware import RequestContextMiddleware
@@ -132,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.security_headers:
         app.add_middleware(headers.SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
     if settings.metrics_enabled:
-        app.add_middleware(metrics.MetricsMiddleware)
+        app.add_middleware(prometheus.MetricsMiddleware)
         app.include_router(metrics_controller.router)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(CaptureTransportMiddleware)

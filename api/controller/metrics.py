@@ -17,7 +17,7 @@ from api.controller.deps import (
     get_current_user,
     oauth2_scheme,
 )
-from api.core import metrics
+from api.core import prometheus
 from api.core.errors import ForbiddenError
 from api.schema.common import error_responses
 
@@ -41,14 +41,16 @@ async def require_scraper(
 
 def _scrape_time(figures: jobs.QueueFigures) -> list[Metric]:
     return [
-        metrics.gauge_family("cvmatch_jobs", "Jobs by status", figures.jobs, "status"),
-        metrics.gauge_family("cvmatch_job_units", "Job units by status", figures.units, "status"),
-        metrics.gauge_family(
+        prometheus.gauge_family("cvmatch_jobs", "Jobs by status", figures.jobs, "status"),
+        prometheus.gauge_family(
+            "cvmatch_job_units", "Job units by status", figures.units, "status"
+        ),
+        prometheus.gauge_family(
             "cvmatch_queue_depth",
             "Units queued and available to claim now",
             {"": figures.queue_depth},
         ),
-        metrics.gauge_family(
+        prometheus.gauge_family(
             "cvmatch_metrics_database_up",
             "1 when the scrape-time queries answered",
             {"": 1.0 if figures.database_up else 0.0},
@@ -72,5 +74,5 @@ async def scrape(request: Request) -> Response:
         sessions=request.app.state.sessionmaker,
         within_seconds=settings.metrics_db_timeout_seconds,
     )
-    body = metrics.exposition(_scrape_time(figures))
-    return Response(body, media_type=metrics.CONTENT_TYPE)
+    body = prometheus.exposition(_scrape_time(figures))
+    return Response(body, media_type=prometheus.CONTENT_TYPE)

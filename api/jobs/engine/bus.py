@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
-from api.core import metrics
+from api.core import prometheus
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class Publisher:
     async def events(self, events: Sequence[Message]) -> None:
         """Committed events, in order."""
         for event in events:
-            metrics.count_event(event)
+            prometheus.count_event(event)
             await self.send(JOBS_CHANNEL, event)
 
     async def wake_dispatchers(self) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from api.core import metrics
+from api.core import prometheus
 from api.entity.base import utcnow
 from api.jobs.engine.eventlog import Draft
 from api.jobs.engine.tally import Tally
@@ -86,4 +86,4 @@ def end_state(
 def record_ended(job_id: str, pipeline: str, status: str) -> None:
     """Log the ended job and count it (`cvmatch_jobs_finished_total`), after the commit."""
     logger.info("job %s %s", job_id, status)
-    metrics.JOBS_FINISHED.labels(pipeline=pipeline, status=status).inc()
+    prometheus.JOBS_FINISHED.labels(pipeline=pipeline, status=status).inc()

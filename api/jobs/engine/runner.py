@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.core import metrics
+from api.core import prometheus
 from api.entity.job import Job, JobUnit
 from api.jobs.engine import completion
 from api.jobs.engine import eventlog as events
@@ -176,7 +176,7 @@ class UnitRun:
             payload = await self._prepare()
             await asyncio.wrap_future(
                 self.runtime.executor.submit(
-                    metrics.timed(job_type.pipeline.run_unit, self.claim.pipeline, "unit"),
+                    prometheus.timed(job_type.pipeline.run_unit, self.claim.pipeline, "unit"),
                     payload,
                     self.ctx,
                 )

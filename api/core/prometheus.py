@@ -6,7 +6,7 @@ worker sums them all (`gunicorn.conf.py` marks dead workers' files). Without it 
 metrics are those of the one process that answers.
 
 Instruments are module globals, so any layer (runner, events, sockets) can count
-with one line: `metrics.FILES_PROCESSED.labels(status="ok", error_code="").inc()`.
+with one line: `prometheus.FILES_PROCESSED.labels(status="ok", error_code="").inc()`.
 """
 
 from __future__ import annotations
