@@ -206,5 +206,5 @@ def exposition(scrape_time: Iterable[Metric] = ()) -> bytes:
     else:
         output = generate_latest(REGISTRY)
     extra = CollectorRegistry()
-    extra.register(_Snapshot(scrape_time))  # type: ignore[arg-type]
+    extra.register(_Snapshot(scrape_time))
     return output + generate_latest(extra)
