@@ -8,8 +8,8 @@ import httpx
 
 from api.recruiting import user as user_service
 from tests.conftest import UserFactory, auth
-from tests.controller.test_auth import assert_envelope
 from tests.jobs.helpers import all_events
+from tests.support.envelope import assert_envelope
 
 JOBS = "/api/v1/jobs"
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from pydantic import ValidationError
 
-from api import jobs
-from api.config.database import create_engine, create_sessionmaker
 from api.config.settings import DEFAULT_SECRET, Settings
-from api.jobs.engine.dispatcher import Dispatcher
-from api.socket.bus import create_bus
 
 
 def test_cors_origins_from_comma_separated_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,22 +49,8 @@ def test_engine_sizes_are_bounded(monkeypatch: pytest.MonkeyPatch, name: str, ba
         Settings(_env_file=None)  # type: ignore[call-arg]
 
 
-async def test_the_dispatcher_takes_the_flush_delay_and_the_pool(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("EVENT_FLUSH_MS", "100")
-    monkeypatch.setenv("PIPELINE_PROCESSES", "1")
+def test_extra_pipeline_modules_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CVMATCH_EXTRA_PIPELINES", "tests.jobs.pipelines, bench.jobs_pipelines,")
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    engine = create_engine(settings.model_copy(update={"database_url": "sqlite+aiosqlite://"}))
-    dispatcher = Dispatcher(
-        queue=jobs.JobQueue(settings=settings, types=[], bus=create_bus(None)),
-        sessionmaker=create_sessionmaker(engine),
-        executor=ThreadPoolExecutor(1),
-    )
-    try:
-        assert dispatcher.runtime.event_flush_seconds == 0.1
-        assert dispatcher.runtime.offload is not None and dispatcher.runtime.offload.processes == 1
-    finally:
-        assert dispatcher.runtime.offload is not None
-        dispatcher.runtime.offload.shutdown()
-        await engine.dispose()
+    assert settings.extra_pipelines == ["tests.jobs.pipelines", "bench.jobs_pipelines"]
+    assert Settings(_env_file=None, extra_pipelines=["a.b"]).extra_pipelines == ["a.b"]  # type: ignore[call-arg]

@@ -18,8 +18,8 @@ from api.entity.base import utcnow
 from api.entity.job import Job, JobEvent, JobResult, JobUnit, WorkerHeartbeat
 from api.entity.user import User
 from tests.conftest import UserFactory, auth
-from tests.jobs.conftest import WorkerFactory
 from tests.jobs.helpers import all_events, wait_job
+from tests.jobs.workers.conftest import WorkerFactory
 
 # several processes claiming at once: MariaDB's SKIP LOCKED path, the production setup
 pytestmark = [pytest.mark.slow, pytest.mark.mysql_only]
@@ -122,8 +122,8 @@ async def test_kill_9_then_another_process_completes(
     body = {"pipeline": "steps", "params": {"units": 1, "steps": 40, "seconds": 8}}
     job = (await client.post(JOBS, json=body, headers=user)).json()
     await progressed(client, user, job["id"], 5)
-    first.send_signal(signal.SIGKILL)
-    first.wait(timeout=30)
+    first.signal(signal.SIGKILL)
+    first.proc.wait(timeout=30)
     start_worker()
     done = await wait_job(client, user, job["id"], within=120)
     assert done["status"] == "succeeded"
@@ -147,8 +147,8 @@ async def test_sigterm_releases_the_unit_to_another_process(
     body = {"pipeline": "steps", "params": {"units": 1, "steps": 40, "seconds": 8}}
     job = (await client.post(JOBS, json=body, headers=user)).json()
     await progressed(client, user, job["id"], 5)
-    first.send_signal(signal.SIGTERM)
-    assert first.wait(timeout=60) == 0
+    first.signal(signal.SIGTERM)
+    assert first.proc.wait(timeout=60) == 0
     released = await unit_of(app, job["id"])
     assert (released.status, released.attempts, released.lease_owner) == ("queued", 0, None)
     assert released.checkpoint["step"] >= 5
