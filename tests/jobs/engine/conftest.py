@@ -88,9 +88,7 @@ async def submit(
 
 async def claim_all(app: Any, *, limit: int = 100) -> list[Claim]:
     async with app.state.sessionmaker() as session:
-        got, _ = await claims.claim_units(
-            session, worker_id=WORKER, limit=limit, lease_seconds=30
-        )
+        got, _ = await claims.claim_units(session, worker_id=WORKER, limit=limit, lease_seconds=30)
         return got
 
 

@@ -96,9 +96,7 @@ async def test_a_dispatcher_runs_units_and_gives_them_back_when_it_stops(
 
         async def quick_done_slow_running() -> bool:
             units = await units_of(app, slow.id)
-            return (await job_row(app, quick.id)).status == "succeeded" and bool(
-                units[0].done
-            )
+            return (await job_row(app, quick.id)).status == "succeeded" and bool(units[0].done)
 
         await _until(quick_done_slow_running)
     finally:
