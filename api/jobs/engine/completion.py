@@ -49,6 +49,8 @@ async def cancel_queued_units(session: AsyncSession, job_id: str) -> None:
 
 
 async def _run_finalize(session: AsyncSession, job: Job, hook: FinalizeHook) -> dict[str, Any]:
+    job_id = job.id  # read now: a failed attempt's rollback expires the loaded job
+
     async def attempt() -> dict[str, Any] | None:
         await session.refresh(job)
         try:
@@ -58,11 +60,11 @@ async def _run_finalize(session: AsyncSession, job: Job, hook: FinalizeHook) -> 
             raise
 
     try:
-        extra = await retrying(attempt, what=f"finalize {job.id}")
+        extra = await retrying(attempt, what=f"finalize {job_id}")
         return dict(extra or {})
     except Exception:
-        logger.exception("finalize hook of job %s failed", job.id)
-        await fail_job(session, job.id, "INTERNAL_ERROR", "finishing the job failed")
+        logger.exception("finalize hook of job %s failed", job_id)
+        await fail_job(session, job_id, "INTERNAL_ERROR", "finishing the job failed")
         await session.commit()
         return {}
 

@@ -81,6 +81,25 @@ async def test_a_cancelled_job_ends_cancelled_with_partial_results(
     assert (ended.result["succeeded"], ended.result["cancelled"]) == (1, 1)
 
 
+async def test_a_failing_finalize_hook_fails_the_job(
+    app: Any, engine_queue: jobs.JobQueue, owner: User
+) -> None:
+    async def finalize(session: Any, job: Job) -> dict[str, Any]:
+        raise RuntimeError("the ranking could not be written")
+
+    engine_queue.register(jobs.JobType(UNITS, finalize=finalize))
+    job = await submit(app, engine_queue, owner)
+    await claim_all(app)
+    await _set_units(app, job.id, "succeeded")
+    assert await _finish(app, engine_queue, job.id)
+    ended = await job_row(app, job.id)
+    assert (ended.status, ended.error_code) == ("failed", "INTERNAL_ERROR")
+    assert ended.error == "finishing the job failed"
+    assert ended.result is not None and ended.result["partial"] is True
+    last = (await events_of(app, job.id))[-1]
+    assert (last.status, last.message) == ("failed", "finishing the job failed")
+
+
 class CommitCheckingBus(RecordingBus):
     """Records, for each job event published, whether it was already committed."""
 
