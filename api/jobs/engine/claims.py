@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import ColumnElement, Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import __version__
@@ -83,33 +84,40 @@ async def claim_units(
             .order_by(units.c.priority.desc(), units.c.id)
         )
     ).all()  # fmt: skip
+    published = await _start_jobs(session, {row.job_id for row in rows}, now)
+    await session.commit()
+    return [Claim(*row) for row in rows], published
+
+
+async def _start_jobs(
+    session: AsyncSession, job_ids: set[str], now: ColumnElement[datetime]
+) -> list[dict[str, Any]]:
+    """Move the still-queued jobs among `job_ids` to running, with their `job.status`
+    events: one UPDATE for all of them, the events from their rows read under lock."""
     starting = (
         await session.execute(
             select(*events.HEAD_COLUMNS)
-            .where(Job.id.in_({row.job_id for row in rows}), Job.status == "queued")
+            .where(Job.id.in_(job_ids), Job.status == "queued")
             .order_by(Job.id)
             .with_for_update()
         )
     ).all()
-    published: list[dict[str, Any]] = []
-    if starting:
-        await session.execute(
-            update(Job)
-            .where(Job.id.in_([head.id for head in starting]))
-            .values(
-                status="running",
-                started_at=func.coalesce(Job.started_at, now),
-                last_seq=Job.last_seq + 1,
-            )
-            .execution_options(synchronize_session=False)
+    if not starting:
+        return []
+    await session.execute(
+        update(Job)
+        .where(Job.id.in_([head.id for head in starting]))
+        .values(
+            status="running",
+            started_at=func.coalesce(Job.started_at, now),
+            last_seq=Job.last_seq + 1,
         )
-        running = [events.Draft("job.status", status="running")]
-        published = await events.insert_drafts(
-            session, [(head, head.last_seq, running) for head in starting]
-        )
-    await session.commit()
-    claims = [Claim(*row) for row in rows]
-    return claims, published
+        .execution_options(synchronize_session=False)
+    )
+    running = [events.Draft("job.status", status="running")]
+    return await events.insert_drafts(
+        session, [(head, head.last_seq, running) for head in starting]
+    )
 
 
 async def renew_leases(

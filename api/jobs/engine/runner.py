@@ -1,7 +1,7 @@
 """Run one claimed unit: the thread-safe ctx, the bridge to the loop, the final write.
 
-Pipeline code runs in the executor thread and only calls `ctx`. Every ctx call is
-handed to the loop with `call_soon_threadsafe`; a task on the loop flushes what
+Pipeline code runs in the executor thread and only calls `ctx` (`context.Context`).
+Every ctx call is handed to the loop with `call_soon_threadsafe`; a task on the loop flushes what
 accumulated every FLUSH_SECONDS in one transaction (see `unit_io`). A unit that
 succeeded hands its last writes to the process's `Finisher`, which writes many units
 (and ends their jobs) in one transaction; other outcomes are written here. The stop flag
@@ -15,16 +15,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.core import prometheus
 from api.entity.job import Job, JobUnit
-from api.jobs.engine import completion
+from api.jobs.engine import completion, context
 from api.jobs.engine import eventlog as events
 from api.jobs.engine.finisher import Finisher
 from api.jobs.engine.offload import ProcessOffload
@@ -35,7 +34,6 @@ from api.jobs.engine.unit_io import write_outcome, write_pending
 from pipeline.contract import JSON, UnitError
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 FLUSH_SECONDS = 0.1
 #: events a client waits for (`job.log`, `job.file`...) are flushed after at most this
@@ -70,53 +68,6 @@ class UnitRuntime:
         return True
 
 
-class Context:
-    """The `UnitContext` handed to pipeline code; every method is thread-safe."""
-
-    def __init__(
-        self,
-        claim: Claim,
-        post: Callable[[tuple[str, Any]], None],
-        offload: ProcessOffload | None = None,
-    ) -> None:
-        self._offload = offload
-        self.job_id = claim.job_id
-        self.unit_index = claim.index
-        self.attempt = claim.attempt
-        self.resume = claim.checkpoint
-        self.stop_reason: str | None = None
-        self.observed_stop = False
-        self._post = post
-
-    def report(
-        self, done: int, total: int, stage: str | None = None, message: str | None = None
-    ) -> None:
-        self._post(("report", (int(done), int(total), stage, message)))
-
-    def log(self, level: str, message: str) -> None:
-        self._post(("log", (level, message)))
-
-    def emit(self, type: str, data: JSON) -> None:
-        self._post(("emit", (type, data)))
-
-    def put_result(self, key: str, value: JSON) -> None:
-        self._post(("result", (key, value)))
-
-    def checkpoint(self, state: JSON) -> None:
-        self._post(("checkpoint", state))
-
-    def offload(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._offload is None:
-            return fn(*args)
-        return self._offload.run(fn, *args)
-
-    def cancelled(self) -> bool:
-        if self.stop_reason is not None:
-            self.observed_stop = True
-            return True
-        return False
-
-
 def classify(exc: BaseException) -> Outcome:
     """Transient errors retry with backoff; everything else fails the unit at once."""
     if isinstance(exc, UnitError):
@@ -136,7 +87,7 @@ class UnitRun:
         self.runtime = runtime
         self.claim = claim
         self.loop = asyncio.get_running_loop()
-        self.ctx = Context(claim, self._post, runtime.offload)
+        self.ctx = context.Context(claim, self._post, runtime.offload)
         self._items: list[tuple[str, Any]] = []
         self._pending = Pending()
         self._done = asyncio.Event()
