@@ -9,7 +9,7 @@ import sys
 from api.config.database import create_engine, create_sessionmaker
 from api.config.settings import get_settings
 from api.core.errors import NotFoundError
-from api.service import user as user_service
+from api.recruiting import user as user_service
 
 
 async def _set_admin(email: str, is_admin: bool) -> int:

@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import __version__
+from api import __version__, job_types, jobs
 from api.config.database import create_engine, create_sessionmaker
 from api.config.logging_config import configure_logging
 from api.config.settings import Settings, get_settings
@@ -21,12 +21,11 @@ from api.controller import auth, candidate, file, health, posting, stream, ws
 from api.controller import job as job_controller
 from api.controller import metrics as metrics_controller
 from api.controller import status as status_controller
-from api.core import headers, limits, metrics, ratelimit, tracing
+from api.core import headers, limits, prometheus, ratelimit, tracing
 from api.core.docs import document_limits, install_docs
 from api.core.errors import install_error_handlers
 from api.core.middleware import RequestContextMiddleware
-from api.service import dispatcher as job_dispatcher
-from api.service import push as push_service
+from api.socket import push as push_service
 from api.socket.bus import create_bus
 from api.socket.manager import ConnectionManager
 from api.socket.transport import CaptureTransportMiddleware
@@ -50,17 +49,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await app.state.bus.start()
     app.state.connection_manager = _connection_manager(app)
     await app.state.connection_manager.start()
-    app.state.dispatcher = await job_dispatcher.start_engine(
-        settings=settings,
+    app.state.job_queue = jobs.JobQueue(
+        settings=settings, types=job_types.installed(settings), bus=app.state.bus
+    )
+    app.state.dispatcher = await jobs.start_dispatcher(
+        queue=app.state.job_queue,
         sessionmaker=app.state.sessionmaker,
         executor=app.state.executor,
-        bus=app.state.bus,
     )
     logger.info("cvmatch %s started (%s)", __version__, settings.environment)
     try:
         yield
     finally:
-        await job_dispatcher.stop_engine(app.state.dispatcher)
+        await jobs.stop_dispatcher(queue=app.state.job_queue, dispatcher=app.state.dispatcher)
         await app.state.connection_manager.stop()
         await app.state.bus.stop()
         app.state.executor.shutdown(wait=False, cancel_futures=True)
@@ -131,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.security_headers:
         app.add_middleware(headers.SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
     if settings.metrics_enabled:
-        app.add_middleware(metrics.MetricsMiddleware)
+        app.add_middleware(prometheus.MetricsMiddleware)
         app.include_router(metrics_controller.router)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(CaptureTransportMiddleware)

@@ -12,19 +12,16 @@ import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
-from api import __version__
+from api import __version__, job_types, jobs
 from api.config.database import create_engine, create_sessionmaker
 from api.config.logging_config import configure_logging
 from api.config.settings import Settings, get_settings
-from api.service import dispatcher as job_dispatcher
-from api.service import screening as screening_service
 from api.socket.bus import create_bus
 
 logger = logging.getLogger(__name__)
 
 
 async def run(settings: Settings) -> None:
-    screening_service.register()  # the cv_match / cv_rescore hooks, as in the API process
     engine = create_engine(settings)
     executor = ThreadPoolExecutor(
         max_workers=max(settings.executor_threads, settings.worker_concurrency),
@@ -36,18 +33,20 @@ async def run(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    dispatcher = await job_dispatcher.start_engine(
+    queue = jobs.JobQueue(
         settings=settings.model_copy(update={"enable_dispatcher": True}),
-        sessionmaker=create_sessionmaker(engine),
-        executor=executor,
+        types=job_types.installed(settings),  # the same job types as the API processes
         bus=bus,
+    )
+    dispatcher = await jobs.start_dispatcher(
+        queue=queue, sessionmaker=create_sessionmaker(engine), executor=executor
     )
     logger.info("cvmatch worker %s ready", __version__)
     try:
         await stop.wait()
         logger.info("stopping: finishing or releasing running units")
     finally:
-        await job_dispatcher.stop_engine(dispatcher)
+        await jobs.stop_dispatcher(queue=queue, dispatcher=dispatcher)
         await bus.stop()
         executor.shutdown(wait=False, cancel_futures=True)
         await engine.dispose()

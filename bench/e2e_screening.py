@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from bench.intake_common import login, prepare_database, start_server, stop_server
+from bench.intake_common import login, prepare_database, start_server
 from tests.controller.screening_support import cv_text, multipart
 from tests.pipeline import fixtures
 
@@ -85,7 +85,8 @@ def main() -> None:
         workdir = Path(folder)
         cvs = make_cvs(workdir, args.count)
         prepare_database(args.database_url)
-        proc, base = start_server(args.database_url, workdir)
+        server = start_server(args.database_url, workdir)
+        base = server.url
         try:
             headers = login(base)
             batches = [cvs[i : i + args.per_request] for i in range(0, len(cvs), args.per_request)]
@@ -98,7 +99,7 @@ def main() -> None:
             job = screen(base, headers, ids)
             finished = time.perf_counter()
         finally:
-            stop_server(proc)
+            server.stop()
     megabytes = sum(len(content) for _, content in cvs) / 1e6
     print(
         json.dumps(

@@ -1,28 +1,19 @@
-"""Shared set-up for the intake and end-to-end benchmarks: a real server subprocess."""
+"""Shared set-up for the intake and end-to-end benchmarks: a real server subprocess
+(tests.support.processes), a fresh database, a user."""
 
 from __future__ import annotations
 
-import os
 import secrets
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests.support import database as db
+from tests.support import processes
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "Bench-Password-9"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def prepare_database(url: str) -> None:
@@ -31,58 +22,21 @@ def prepare_database(url: str) -> None:
     db.migrate(url)
 
 
-def start_server(url: str, workdir: Path, **env: Any) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(url: str, workdir: Path, **env: Any) -> processes.Server:
     """uvicorn on a free port with its own UPLOAD_DIR / LOG_DIR; waits for /health."""
-    port = free_port()
-    environ = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "UPLOAD_DIR": str(workdir / "uploads"),
-        "LOG_DIR": str(workdir / "logs"),
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "ENVIRONMENT": "test",
-        "LOG_LEVEL": "WARNING",
-        **{key.upper(): str(value) for key, value in env.items()},
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=REPO,
-        env=environ,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError("the server exited during start-up")
-        time.sleep(0.2)
-    stop_server(proc)
-    raise TimeoutError("the server did not start")
-
-
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
+    server = processes.Server(
+        processes.app_env(
+            database_url=url, folder=workdir, LOG_LEVEL="WARNING",
+            **{key.upper(): str(value) for key, value in env.items()},
+        ),
+        None,
+        options=["--log-level", "warning", "--no-access-log"],
+    )  # fmt: skip
     try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        return server.wait_healthy(600)
+    except BaseException:
+        server.stop()
+        raise
 
 
 def login(base: str) -> dict[str, str]:

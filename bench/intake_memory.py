@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.intake_common import login, prepare_database, rss_bytes, start_server, stop_server
+from bench.intake_common import login, prepare_database, rss_bytes, start_server
 from tests.support import database as db
 
 GOAL_MB = 16
@@ -78,14 +78,13 @@ def main() -> None:
         workdir = Path(folder)
         url = db.sqlite_url(workdir / "bench.db")
         prepare_database(url)
-        proc, base = start_server(
-            url, workdir, max_upload_mb=args.mb + 8, enable_dispatcher="false"
-        )
+        server = start_server(url, workdir, max_upload_mb=args.mb + 8, enable_dispatcher="false")
+        base = server.url
         try:
             headers = login(base)
-            growth = [one_run(base, headers, proc.pid, args.mb, run) for run in range(args.runs)]
+            growth = [one_run(base, headers, server.pid, args.mb, run) for run in range(args.runs)]
         finally:
-            stop_server(proc)
+            server.stop()
     print(
         json.dumps(
             {

@@ -21,11 +21,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from api import job_types, jobs
 from api.config.database import create_engine, create_sessionmaker
 from api.config.settings import Settings
 from api.entity.user import User
-from api.service import dispatcher as job_dispatcher
-from api.service import job as job_service
 from api.socket.bus import create_bus
 from bench import jobs_common as common
 from tests.support import database as db
@@ -53,12 +52,12 @@ async def measure(settings: Settings, samples: int, *, local: bool) -> list[floa
             seen.set()
 
     bus.subscribe("jobs", on_event)
-    dispatcher = await job_dispatcher.start_engine(
+    queue = jobs.JobQueue(
         settings=settings.model_copy(update={"enable_dispatcher": local}),
-        sessionmaker=sessions,
-        executor=executor,
+        types=job_types.installed(settings),
         bus=bus,
     )
+    dispatcher = await jobs.start_dispatcher(queue=queue, sessionmaker=sessions, executor=executor)
     workers = (
         []
         if local
@@ -77,9 +76,9 @@ async def measure(settings: Settings, samples: int, *, local: bool) -> list[floa
             for i in range(samples):
                 seen.clear()
                 started = time.perf_counter()
-                job, _ = await job_service.submit_job(
+                job, _ = await jobs.submit_job(
                     session=session,
-                    settings=settings,
+                    queue=queue,
                     owner=owner,
                     pipeline="sleep",
                     params={"seconds": 0.0, "steps": 1 + i},
@@ -91,7 +90,7 @@ async def measure(settings: Settings, samples: int, *, local: bool) -> list[floa
                 await asyncio.sleep(0.05)
     finally:
         common.stop_workers(workers)
-        await job_dispatcher.stop_engine(dispatcher)
+        await jobs.stop_dispatcher(queue=queue, dispatcher=dispatcher)
         await bus.stop()
         executor.shutdown(wait=False)
         await engine.dispose()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 
+from api import jobs
 from pipeline.contract import JSON, PipelineDef, UnitContext
-from pipeline.registry import PIPELINES
 
 
 def _validate(params: JSON) -> JSON:
@@ -34,4 +34,6 @@ def _run(payload: JSON, ctx: UnitContext) -> JSON | None:
     return None
 
 
-PIPELINES["spin"] = PipelineDef("spin", lambda p: [p], _run, _validate, public=True, test_only=True)
+JOB_TYPES = [
+    jobs.JobType(PipelineDef("spin", lambda p: [p], _run, _validate, public=True, test_only=True))
+]

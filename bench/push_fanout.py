@@ -57,7 +57,7 @@ async def _connect_all(url: str, n: int) -> list[Any]:
 
 
 async def bench(srv: Any, clients: int, runs: int) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=srv.http, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=srv.url, timeout=60) as http:
         _, token = await register(http)
         headers = {"Authorization": f"Bearer {token}"}
         await asyncio.sleep(1.0)

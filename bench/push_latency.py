@@ -44,7 +44,7 @@ async def _collect(ws: Any, pid: str, samples: dict[str, list[float]]) -> None:
 
 async def one_run(srv: Any, events: int, seconds: float, clients: int) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = {"same": [], "cross": []}
-    async with httpx.AsyncClient(base_url=srv.http, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=srv.url, timeout=60) as http:
         _, token = await register(http)
         headers = {"Authorization": f"Bearer {token}"}
         # connect first (feed sockets subscribe to the job once it exists)

@@ -58,6 +58,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
+def is_mysql(session: AsyncSession) -> bool:
+    """The session talks to MySQL or MariaDB (else to SQLite)."""
+    return session.get_bind().dialect.name in {"mysql", "mariadb"}
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-this-is-the-shipped-development-secret-key"
@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     event_flush_ms: int = Field(default=20, ge=1, le=1000)
     enable_dispatcher: bool = True
     enable_test_pipelines: bool | None = None
+    #: modules whose `JOB_TYPES` are registered too, when test pipelines are enabled
+    #: (comma-separated in CVMATCH_EXTRA_PIPELINES; tests and benchmarks use it)
+    extra_pipelines: Annotated[list[str], NoDecode] = Field(
+        default=[], validation_alias=AliasChoices("cvmatch_extra_pipelines", "extra_pipelines")
+    )
     job_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     lease_seconds: float = Field(default=30.0, ge=2, le=30)
     default_max_execution_seconds: int = Field(default=3600, ge=1)
@@ -111,7 +116,7 @@ class Settings(BaseSettings):
     otel_enabled: bool = False
     otel_service_name: str = "cvmatch"
 
-    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", "extra_pipelines", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):

@@ -9,6 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from api.controller.deps import CurrentUser, SessionDep, SettingsDep
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.recruiting import user as user_service
 from api.schema.common import Page, error_responses
 from api.schema.user import (
     ApiKeyCreate,
@@ -18,7 +19,6 @@ from api.schema.user import (
     UserCreate,
     UserRead,
 )
-from api.service import user as user_service
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

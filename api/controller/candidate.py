@@ -15,10 +15,10 @@ from api.controller.deps import (
     oauth2_scheme,
 )
 from api.entity.user import User
+from api.recruiting import candidate as candidate_service
+from api.recruiting import user as user_service
 from api.schema.candidate import CandidateRead
 from api.schema.common import error_responses
-from api.service import candidate as candidate_service
-from api.service import user as user_service
 
 router = APIRouter(prefix="/candidates", tags=["candidates"])
 

@@ -1,4 +1,4 @@
-"""Dependencies shared by the controllers: settings, session, current user."""
+"""Dependencies shared by the controllers: settings, session, job queue, current user."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import jobs
 from api.config.database import session_scope
 from api.config.settings import Settings
 from api.core.errors import ForbiddenError
 from api.entity.user import User
-from api.service import user as user_service
+from api.recruiting import user as user_service
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
@@ -29,8 +30,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def get_job_queue(request: Request) -> jobs.JobQueue:
+    queue: jobs.JobQueue = request.app.state.job_queue
+    return queue
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+QueueDep = Annotated[jobs.JobQueue, Depends(get_job_queue)]
 
 
 async def get_current_user(

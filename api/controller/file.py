@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, Request, status
 
 from api.controller.deps import CurrentUser, SessionDep, SettingsDep
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.recruiting import file as file_service
 from api.schema.common import Page, error_responses
 from api.schema.file import FileRead, FileUploadRead
-from api.service import file as file_service
 
 router = APIRouter(prefix="/files", tags=["files"])
 _UPLOAD_BODY: dict[str, Any] = {

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api import __version__
-from api.service import health as health_service
+from api.recruiting import health as health_service
 
 router = APIRouter(tags=["service"])
 

@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from api.controller.deps import CurrentUser, SessionDep, SettingsDep
+from api import jobs
+from api.controller.deps import CurrentUser, QueueDep, SessionDep
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.schema.common import Page, error_responses
 from api.schema.job import JobCreate, JobEventRead, JobRead, JobResultRead
-from api.service import job as job_service
-from api.service import job_control
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
@@ -28,12 +27,12 @@ async def submit(
     data: JobCreate,
     user: CurrentUser,
     session: SessionDep,
-    settings: SettingsDep,
+    queue: QueueDep,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
 ) -> JobRead:
-    job, _created = await job_service.submit_job(
-        session=session, settings=settings, owner=user, pipeline=data.pipeline,
+    job, _created = await jobs.submit_job(
+        session=session, queue=queue, owner=user, pipeline=data.pipeline,
         params=data.params, priority=data.priority,
         max_execution_seconds=data.max_execution_seconds, idempotency_key=idempotency_key,
     )  # fmt: skip
@@ -52,17 +51,17 @@ async def list_jobs(
     posting_id: str | None = None,
 ) -> Page[JobRead]:
     """The caller's jobs, newest first."""
-    jobs, next_cursor = await job_service.list_jobs(
+    rows, next_cursor = await jobs.list_jobs(
         session=session, owner=user, limit=limit, cursor=cursor,
         status=status, pipeline=pipeline, posting_id=posting_id,
     )  # fmt: skip
-    return Page(items=[JobRead.model_validate(j) for j in jobs], next_cursor=next_cursor)
+    return Page(items=[JobRead.model_validate(j) for j in rows], next_cursor=next_cursor)
 
 
 @router.get("/{job_id}", response_model=JobRead, responses=error_responses(401, 404))
 async def get_job(job_id: str, user: CurrentUser, session: SessionDep) -> JobRead:
     """One of the caller's jobs."""
-    job = await job_service.get_job_for_owner(session=session, owner=user, job_id=job_id)
+    job = await jobs.get_job_for_owner(session=session, owner=user, job_id=job_id)
     return JobRead.model_validate(job)
 
 
@@ -73,8 +72,8 @@ async def get_job(job_id: str, user: CurrentUser, session: SessionDep) -> JobRea
     responses=error_responses(401, 404, 409),
     summary="Cancel: queued units at once, running units at their next check",
 )
-async def cancel(job_id: str, user: CurrentUser, session: SessionDep) -> JobRead:
-    job = await job_control.cancel_job(session=session, owner=user, job_id=job_id)
+async def cancel(job_id: str, user: CurrentUser, session: SessionDep, queue: QueueDep) -> JobRead:
+    job = await jobs.cancel_job(session=session, queue=queue, owner=user, job_id=job_id)
     return JobRead.model_validate(job)
 
 
@@ -85,8 +84,8 @@ async def cancel(job_id: str, user: CurrentUser, session: SessionDep) -> JobRead
     responses=error_responses(401, 404, 409),
     summary="Re-queue the unfinished units of a failed or cancelled job",
 )
-async def retry(job_id: str, user: CurrentUser, session: SessionDep) -> JobRead:
-    job = await job_control.retry_job(session=session, owner=user, job_id=job_id)
+async def retry(job_id: str, user: CurrentUser, session: SessionDep, queue: QueueDep) -> JobRead:
+    job = await jobs.retry_job(session=session, queue=queue, owner=user, job_id=job_id)
     return JobRead.model_validate(job)
 
 
@@ -97,7 +96,7 @@ async def retry(job_id: str, user: CurrentUser, session: SessionDep) -> JobRead:
     summary="Delete a finished job with its units, events and results",
 )
 async def delete(job_id: str, user: CurrentUser, session: SessionDep) -> Response:
-    await job_control.delete_job(session=session, owner=user, job_id=job_id)
+    await jobs.delete_job(session=session, owner=user, job_id=job_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -114,7 +113,7 @@ async def events(
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[JobEventRead]:
     """Stored events with `seq > after_seq`; pass `next_cursor` as the next `after_seq`."""
-    items, next_cursor = await job_service.list_job_events(
+    items, next_cursor = await jobs.list_job_events(
         session=session, owner=user, job_id=job_id, after_seq=after_seq, limit=limit
     )
     return Page(items=[JobEventRead(**e) for e in items], next_cursor=next_cursor)
@@ -133,7 +132,7 @@ async def results(
     cursor: str | None = None,
 ) -> Page[JobResultRead]:
     """The job's results in key order."""
-    items, next_cursor = await job_service.list_job_results(
+    items, next_cursor = await jobs.list_job_results(
         session=session, owner=user, job_id=job_id, limit=limit, cursor=cursor
     )
     return Page(items=[JobResultRead(**r) for r in items], next_cursor=next_cursor)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, Security
 from prometheus_client.metrics_core import Metric
 
+from api import jobs
 from api.config.settings import Settings
 from api.controller.deps import (
     SessionDep,
@@ -16,10 +17,9 @@ from api.controller.deps import (
     get_current_user,
     oauth2_scheme,
 )
-from api.core import metrics
+from api.core import prometheus
 from api.core.errors import ForbiddenError
 from api.schema.common import error_responses
-from api.service import metrics as metrics_service
 
 router = APIRouter(tags=["service"])
 
@@ -39,16 +39,18 @@ async def require_scraper(
         raise ForbiddenError("Administrator rights or the metrics token required")
 
 
-def _scrape_time(figures: metrics_service.QueueFigures) -> list[Metric]:
+def _scrape_time(figures: jobs.QueueFigures) -> list[Metric]:
     return [
-        metrics.gauge_family("cvmatch_jobs", "Jobs by status", figures.jobs, "status"),
-        metrics.gauge_family("cvmatch_job_units", "Job units by status", figures.units, "status"),
-        metrics.gauge_family(
+        prometheus.gauge_family("cvmatch_jobs", "Jobs by status", figures.jobs, "status"),
+        prometheus.gauge_family(
+            "cvmatch_job_units", "Job units by status", figures.units, "status"
+        ),
+        prometheus.gauge_family(
             "cvmatch_queue_depth",
             "Units queued and available to claim now",
             {"": figures.queue_depth},
         ),
-        metrics.gauge_family(
+        prometheus.gauge_family(
             "cvmatch_metrics_database_up",
             "1 when the scrape-time queries answered",
             {"": 1.0 if figures.database_up else 0.0},
@@ -68,9 +70,9 @@ def _scrape_time(figures: metrics_service.QueueFigures) -> list[Metric]:
 )
 async def scrape(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    figures = await metrics_service.queue_figures(
+    figures = await jobs.queue_figures(
         sessions=request.app.state.sessionmaker,
         within_seconds=settings.metrics_db_timeout_seconds,
     )
-    body = metrics.exposition(_scrape_time(figures))
-    return Response(body, media_type=metrics.CONTENT_TYPE)
+    body = prometheus.exposition(_scrape_time(figures))
+    return Response(body, media_type=prometheus.CONTENT_TYPE)

@@ -9,16 +9,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
-from api.controller.deps import CurrentUser, SessionDep, SettingsDep
+from api.controller.deps import CurrentUser, QueueDep, SessionDep, SettingsDep
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.recruiting import candidate as candidate_service
+from api.recruiting import file as file_service
+from api.recruiting import posting as posting_service
+from api.recruiting import screening as screening_service
 from api.schema.candidate import CandidateSummary
 from api.schema.common import Page, error_responses
 from api.schema.job import JobRead
 from api.schema.posting import PostingCreate, PostingRead, PostingUpdate, ScreeningCreate
-from api.service import candidate as candidate_service
-from api.service import file as file_service
-from api.service import posting as posting_service
-from api.service import screening as screening_service
 
 router = APIRouter(prefix="/postings", tags=["postings"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
@@ -118,6 +118,7 @@ async def create_screening(
     user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
+    queue: QueueDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JobRead:
     """Screen CVs: multipart `files` (uploaded now) or JSON `{"file_ids": [...]}`."""
@@ -135,6 +136,7 @@ async def create_screening(
         job = await screening_service.screen_uploads(
             session=session,
             settings=settings,
+            queue=queue,
             owner=user,
             posting=posting,
             intake=intake,
@@ -144,6 +146,7 @@ async def create_screening(
         job = await screening_service.screen_file_ids(
             session=session,
             settings=settings,
+            queue=queue,
             owner=user,
             posting_id=posting_id,
             file_ids=await _file_ids(request),
@@ -164,13 +167,13 @@ async def rescore(
     response: Response,
     user: CurrentUser,
     session: SessionDep,
-    settings: SettingsDep,
+    queue: QueueDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JobRead:
     """Re-score every candidate from cached profiles, e.g. after a PATCH."""
     job = await screening_service.rescore(
         session=session,
-        settings=settings,
+        queue=queue,
         owner=user,
         posting_id=posting_id,
         idempotency_key=idempotency_key,

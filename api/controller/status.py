@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from api import jobs
 from api.controller.deps import CurrentUser, SessionDep
 from api.schema.common import error_responses
 from api.schema.job import QueueStatus
-from api.service import job_control
 
 router = APIRouter(tags=["service"])
 
@@ -22,7 +22,7 @@ router = APIRouter(tags=["service"])
 async def queue_status(request: Request, user: CurrentUser, session: SessionDep) -> QueueStatus:
     manager = getattr(request.app.state, "connection_manager", None)
     connections = getattr(manager, "count", None) if manager is not None else None
-    report = await job_control.queue_status(
+    report = await jobs.queue_status(
         session=session,
         user=user,
         connections=connections if isinstance(connections, int) else None,

@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from api.controller.deps import SettingsDep, api_key_scheme, oauth2_scheme
 from api.schema.common import error_responses
-from api.service import push as push_service
+from api.socket import push as push_service
 from api.socket.manager import Connection, ConnectionManager
 from api.socket.outbox import TERMINAL_STATUSES, OutboxClosed
 

@@ -18,7 +18,7 @@ from fastapi import APIRouter, WebSocket
 from api.core import limits
 from api.core.errors import NotFoundError, UnauthenticatedError
 from api.entity.user import User
-from api.service import push as push_service
+from api.socket import push as push_service
 from api.socket.manager import Connection, ConnectionManager
 from api.socket.outbox import control
 from api.socket.transport import SocketTransport

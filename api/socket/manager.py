@@ -35,7 +35,7 @@ class Transport(Protocol):
 
 
 class EventSource(Protocol):
-    """The persisted event log (see api.service.push.DbEventSource)."""
+    """The persisted event log (see api.socket.push.DbEventSource)."""
 
     async def events_after(
         self, job_id: str, after_seq: int, limit: int

@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from api.core import metrics
+from api.core import prometheus
 
 PROGRESS = "job.progress"
 STATUS = "job.status"
@@ -90,9 +90,9 @@ class Outbox:
                 previous[0] = None  # the newer progress replaces it
                 self._live -= 1
                 self.coalesced += 1
-                metrics.EVENTS_DROPPED.labels(reason="coalesced").inc()
+                prometheus.EVENTS_DROPPED.labels(reason="coalesced").inc()
         if self._live >= self.maxsize:
-            metrics.EVENTS_DROPPED.labels(reason="slow_client").inc()
+            prometheus.EVENTS_DROPPED.labels(reason="slow_client").inc()
             return False
         cell: list[Envelope | None] = [item]
         self._cells.append(cell)

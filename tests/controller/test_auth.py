@@ -10,17 +10,7 @@ import pytest
 
 from api.config.settings import Settings
 from tests.conftest import PASSWORD, UserFactory, auth
-
-ENVELOPE_KEYS = {"detail", "error_code", "timestamp", "request_id"}
-
-
-def assert_envelope(response: httpx.Response, status: int, code: str) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    body: dict[str, object] = response.json()
-    assert ENVELOPE_KEYS <= body.keys()
-    assert body["error_code"] == code
-    assert body["request_id"] == response.headers["x-request-id"]
-    return body
+from tests.support.envelope import assert_envelope
 
 
 async def test_register_token_me(client: httpx.AsyncClient) -> None:

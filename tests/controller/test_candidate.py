@@ -12,8 +12,8 @@ from api.config.settings import Settings
 from api.core import security
 from tests.conftest import UserFactory, auth
 from tests.controller.screening_support import create_posting, multipart, wait_job
-from tests.controller.test_auth import assert_envelope
 from tests.pipeline import fixtures
+from tests.support.envelope import assert_envelope
 
 
 async def _screen_one(

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.controller.test_auth import assert_envelope
+from tests.support.envelope import assert_envelope
 
 
 async def test_unknown_route_is_404_envelope(client: httpx.AsyncClient) -> None:
@@ -22,7 +22,10 @@ async def test_malformed_json_is_422_with_errors(client: httpx.AsyncClient) -> N
         "/api/v1/auth/register", content=b"{not json", headers={"content-type": "application/json"}
     )
     body = assert_envelope(response, 422, "VALIDATION_ERROR")
-    assert body["errors"]
+    assert body["detail"] == "Invalid request: body.1: JSON decode error"
+    assert body["errors"] == [
+        {"loc": ["body", 1], "msg": "JSON decode error", "type": "json_invalid"}
+    ]
 
 
 async def test_unhandled_error_is_500_and_leaks_nothing(

@@ -11,8 +11,8 @@ import pytest
 from api.config.settings import Settings
 from tests.conftest import UserFactory, auth
 from tests.controller.screening_support import EXE_BYTES, cv_text, files_under, multipart
-from tests.controller.test_auth import assert_envelope
 from tests.pipeline import fixtures
+from tests.support.envelope import assert_envelope
 
 
 def _pdf(tmp_path: Path, index: int = 0) -> bytes:

@@ -7,8 +7,8 @@ import asyncio
 import httpx
 
 from tests.conftest import UserFactory, auth
-from tests.controller.test_auth import assert_envelope
 from tests.jobs.helpers import all_events, wait_job
+from tests.support.envelope import assert_envelope
 
 JOBS = "/api/v1/jobs"
 

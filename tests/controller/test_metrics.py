@@ -8,10 +8,10 @@ import re
 import httpx
 from pydantic import SecretStr
 
-from api.service import user as user_service
+from api.recruiting import user as user_service
 from tests.conftest import UserFactory, auth
-from tests.controller.test_auth import assert_envelope
 from tests.security.conftest import ClientFactory, client_with, register  # noqa: F401
+from tests.support.envelope import assert_envelope
 
 
 def _sample(text: str, name: str, **labels: str) -> float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import UserFactory, auth
-from tests.controller.test_auth import assert_envelope
+from tests.support.envelope import assert_envelope
 
 DESCRIPTION = """Senior Backend Engineer
 

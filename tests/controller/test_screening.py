@@ -18,8 +18,8 @@ from tests.controller.screening_support import (
     multipart,
     wait_job,
 )
-from tests.controller.test_auth import assert_envelope
 from tests.pipeline import fixtures
+from tests.support.envelope import assert_envelope
 
 
 def _hostile(tmp_path: Path) -> list[tuple[str, bytes]]:

@@ -11,7 +11,7 @@ import httpx
 
 from tests.conftest import UserFactory, auth
 from tests.controller.screening_support import create_posting, mixed_cvs, multipart, wait_job
-from tests.controller.test_auth import assert_envelope
+from tests.support.envelope import assert_envelope
 
 
 async def _ranking(

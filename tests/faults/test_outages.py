@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.faults.server import ApiServer, base_env
+from tests.faults.server import api_server, base_env
 from tests.support import database as db
 from tests.support.private_services import PrivateMariaDB
 
@@ -99,7 +99,7 @@ def private_db(tmp_path: Path) -> Iterator[PrivateMariaDB]:
 
 def test_database_outage_mid_job(private_db: PrivateMariaDB, tmp_path: Path) -> None:
     env = base_env(tmp_path, private_db.url, LEASE_SECONDS="5", JOB_POLL_SECONDS="0.5")
-    api = ApiServer(env, tmp_path / "api.log")
+    api = api_server(env, tmp_path / "api.log")
     try:
         api.wait_healthy()
         token = login(api.url)
@@ -146,7 +146,7 @@ def test_sigterm_under_load_answers_every_request(
     compares the requests the server logged with the answers the clients received.
     """
     env = base_env(tmp_path, private_db.url, LEASE_SECONDS="5", SUBMISSIONS_PER_USER="100000")
-    api = ApiServer(env, tmp_path / "api.log")
+    api = api_server(env, tmp_path / "api.log")
     accepted: list[str] = []
     answers: list[int] = []
     stop = threading.Event()
@@ -187,7 +187,7 @@ def test_sigterm_under_load_answers_every_request(
         assert all(code in {200, 202, 503} for code in answers), answers
         assert accepted, "jobs were accepted before the signal"
 
-        again = ApiServer(env, tmp_path / "api2.log")
+        again = api_server(env, tmp_path / "api2.log")
         try:
             again.wait_healthy()
             for job_id in accepted:

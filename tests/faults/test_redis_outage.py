@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 from websockets.sync.client import connect
 
-from tests.faults.server import ApiServer, base_env, worker
+from tests.faults.server import api_server, base_env
 from tests.faults.test_outages import call, login
 from tests.support import database as db
 from tests.support.private_services import PrivateRedis
+from tests.support.processes import worker
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +66,7 @@ def test_websocket_clients_get_every_event_through_a_redis_outage(tmp_path: Path
     url = db.sqlite_url(tmp_path / "jobs.db")
     db.migrate(url)
     env = base_env(tmp_path, url, REDIS_URL=redis.url, PUSH_POLL_SECONDS="0.5")
-    api = ApiServer({**env, "ENABLE_DISPATCHER": "false"}, tmp_path / "api.log")
+    api = api_server({**env, "ENABLE_DISPATCHER": "false"}, tmp_path / "api.log")
     runner = worker(env, tmp_path / "worker.log")
     try:
         api.wait_healthy()

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 import uuid
@@ -21,10 +19,11 @@ from typing import Any
 
 import pytest
 
-from tests.faults.server import REPO, ApiServer, Process, base_env
+from tests.faults.server import api_server, base_env
 from tests.faults.test_outages import call, login, wait_for_status
 from tests.pipeline.fixtures import OCCUPATIONS, make_cv_pdf, make_cv_text
 from tests.support import database as db
+from tests.support.processes import worker
 from tests.support.services import DEFAULT_MYSQL_URL, require_mysql
 
 pytestmark = pytest.mark.slow
@@ -33,22 +32,6 @@ POSTING = {
     "title": "Software Engineer",
     "description": "Backend software engineer: Python, SQL, Docker, REST APIs, testing.",
 }
-
-
-WORKER = [sys.executable, "-m", "api.worker"]
-
-
-def worker(env: dict[str, str], log: Path) -> Process:
-    return Process(WORKER, env, log)
-
-
-def test_standalone_worker_has_the_screening_hooks() -> None:
-    probe = (
-        "import api.worker; from api.service.hooks import hooks_for; "
-        "assert hooks_for('cv_match').finalize is not None"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True)
-    assert done.returncode == 0, done.stderr.decode()[-500:]
 
 
 def _cvs(folder: Path) -> list[tuple[str, bytes, str]]:
@@ -131,7 +114,7 @@ def test_kill_9_worker_mid_screening(tmp_path: Path) -> None:
     db.run(db.recreate_mysql_database(url))
     db.migrate(url)
     env = base_env(tmp_path, url, LEASE_SECONDS="10", JOB_POLL_SECONDS="0.3")
-    api = ApiServer({**env, "ENABLE_DISPATCHER": "false"}, tmp_path / "api.log")
+    api = api_server({**env, "ENABLE_DISPATCHER": "false"}, tmp_path / "api.log")
     first = worker(env, tmp_path / "w1.log")
     second = third = None
     try:

@@ -27,7 +27,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import PASSWORD
-from tests.faults.server import ApiServer, base_env
+from tests.faults.server import api_server, base_env
+from tests.support import processes
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
 CHECKS = [
@@ -59,7 +60,7 @@ def fuzz_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         ENABLE_DISPATCHER="false",
         LOG_LEVEL="WARNING",
     )
-    server = ApiServer(env, tmp / "server.log")
+    server = api_server(env, tmp / "server.log")
     try:
         server.wait_healthy()
         yield server
@@ -68,7 +69,7 @@ def fuzz_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="module")
-def fuzz_token(fuzz_server: ApiServer) -> str:
+def fuzz_token(fuzz_server: processes.Server) -> str:
     email = "fuzz@example.com"
     body = json.dumps({"email": email, "password": PASSWORD, "full_name": "Fuzz"}).encode()
     try:
@@ -82,7 +83,7 @@ def fuzz_token(fuzz_server: ApiServer) -> str:
     return str(json.loads(answer)["access_token"])
 
 
-def test_datetimes_carry_an_offset(fuzz_server: ApiServer, fuzz_token: str) -> None:
+def test_datetimes_carry_an_offset(fuzz_server: processes.Server, fuzz_token: str) -> None:
     request = urllib.request.Request(
         f"{fuzz_server.url}/api/v1/auth/me", headers={"Authorization": f"Bearer {fuzz_token}"}
     )
@@ -92,7 +93,7 @@ def test_datetimes_carry_an_offset(fuzz_server: ApiServer, fuzz_token: str) -> N
 
 
 @pytest.mark.slow
-def test_api_conforms_to_its_schema(fuzz_server: ApiServer, fuzz_token: str) -> None:
+def test_api_conforms_to_its_schema(fuzz_server: processes.Server, fuzz_token: str) -> None:
     with urllib.request.urlopen(f"{fuzz_server.url}/openapi.json", timeout=30) as answer:
         raw = json.loads(answer.read())
     schema = schemathesis.openapi.from_dict(raw)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import time
 
+from api import jobs
 from pipeline.contract import JSON, PipelineDef, UnitContext
-from pipeline.registry import PIPELINES
 
 
 def _validate(params: JSON) -> JSON:
@@ -48,4 +48,6 @@ def _run(payload: JSON, ctx: UnitContext) -> JSON | None:
     return None
 
 
-PIPELINES["steps"] = PipelineDef("steps", _plan, _run, _validate, public=True, test_only=True)
+JOB_TYPES = [
+    jobs.JobType(PipelineDef("steps", _plan, _run, _validate, public=True, test_only=True))
+]

@@ -131,9 +131,14 @@ def test_experience_in_a_skill_list_is_not_a_statement() -> None:
     assert parse_cv(text, today=TODAY).total_years_experience is None
 
 
-def test_odd_input_does_not_raise() -> None:
+def test_odd_input_does_not_raise_and_invents_nothing() -> None:
     for text in ["", "\n\n", "x" * 5000, "• • •\n----\n2020-2021\n", "@@@ 12/13/2020"]:
-        assert isinstance(parse_cv(text), Profile)
+        profile = parse_cv(text)
+        found = (profile.name, profile.email, profile.phone, profile.location)
+        assert found == (None, None, None, None), text
+        assert (profile.skills, profile.experience, profile.education) == ([], [], []), text
+        assert profile.total_years_experience is None, text
+        assert Profile.from_dict(json.loads(json.dumps(profile.to_dict()))) == profile
 
 
 def test_protected_labels_with_nothing_after_them_are_left_empty() -> None:

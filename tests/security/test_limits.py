@@ -16,8 +16,8 @@ from api.core.limits import MessageLimiter
 from api.core.ratelimit import MemoryCounter, RedisCounter, client_address
 from api.main import create_app
 from tests.conftest import PASSWORD
-from tests.controller.test_auth import assert_envelope
 from tests.security.conftest import ClientFactory, register
+from tests.support.envelope import assert_envelope
 from tests.support.services import require_redis
 
 LOGIN = "/api/v1/auth/token"

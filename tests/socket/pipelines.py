@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import time
 
+from api import jobs
 from pipeline.contract import JSON, PipelineDef, UnitContext
-from pipeline.registry import PIPELINES
 
 
 def _validate(params: JSON) -> JSON:
@@ -40,4 +40,6 @@ def _run(payload: JSON, ctx: UnitContext) -> JSON | None:
     return None
 
 
-PIPELINES["chatty"] = PipelineDef("chatty", _plan, _run, _validate, public=True, test_only=True)
+JOB_TYPES = [
+    jobs.JobType(PipelineDef("chatty", _plan, _run, _validate, public=True, test_only=True))
+]

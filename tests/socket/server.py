@@ -1,47 +1,19 @@
-"""A real server in a subprocess (uvicorn, or gunicorn with uvicorn workers)."""
+"""The live-push tests' server (started by tests.support.processes): uvicorn, or gunicorn
+with uvicorn workers, in a process group of its own."""
 
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support import processes
+
 PASSWORD = "Correct-Horse-9"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen[bytes]
-    port: int
-    log: Path
-
-    @property
-    def http(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/api/v1"
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
+Server = processes.Server
 
 
 @contextlib.contextmanager
@@ -52,78 +24,28 @@ def run_server(
     workers: int = 0,
     env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
-    """`workers=0`: uvicorn; otherwise gunicorn with that many UvicornWorkers."""
-    port = free_port()
-    environ = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "UPLOAD_DIR": str(tmp / "uploads"),
-        "LOG_DIR": str(tmp / "logs"),
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "ENVIRONMENT": "test",
-        "JOB_POLL_SECONDS": "0.2",
-        "RATE_LIMIT_ENABLED": "false",
-        **(env or {}),
-    }
-    if "REDIS_URL" not in (env or {}):
-        environ.pop("REDIS_URL", None)
+    """`workers=0`: uvicorn; otherwise gunicorn with that many UvicornWorkers.
+
+    Its own process group, so gunicorn's workers go with it (a killed master would
+    otherwise leave them serving, and claiming jobs, for later tests).
+    """
+    environ = processes.app_env(
+        database_url=database_url, folder=tmp, JOB_POLL_SECONDS="0.2",
+        RATE_LIMIT_ENABLED="false", **(env or {}),
+    )  # fmt: skip
     if workers:
-        cmd = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "api.main:app",
-            "-w",
-            str(workers),
-            "-k",
-            "api.serve.Worker",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--graceful-timeout",
-            "10",
-        ]
+        options = ["--graceful-timeout", "10"]
     else:
-        cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--timeout-graceful-shutdown",
-            "10",
-            "--ws-per-message-deflate",
-            "false",
-        ]
-    log = tmp / f"server-{port}.log"
-    with open(log, "wb") as out:
-        # its own process group, so gunicorn's workers go with it (a killed master
-        # would otherwise leave them serving, and claiming jobs, for later tests)
-        proc = subprocess.Popen(
-            cmd, cwd=REPO, env=environ, stdout=out, stderr=out, start_new_session=True
-        )
-    server = Server(proc, port, log)
+        options = ["--timeout-graceful-shutdown", "10", "--ws-per-message-deflate", "false"]
+    port = processes.free_port()
+    server = Server(
+        environ, tmp / f"server-{port}.log", options=options, workers=workers, port=port, group=True
+    )
     try:
-        _wait_healthy(server)
+        server.wait_healthy(240)
         yield server
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-
-
-def _wait_healthy(server: Server, seconds: float = 240.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            raise RuntimeError(f"server exited:\n{server.output()[-3000:]}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{server.http}/health", timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"server not healthy:\n{server.output()[-3000:]}")
+        server.kill()
 
 
 async def register(client: httpx.AsyncClient) -> tuple[str, str]:

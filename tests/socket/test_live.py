@@ -32,7 +32,7 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @pytest.fixture
 async def http(server: Server) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.http, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         yield client
 
 
@@ -164,7 +164,7 @@ async def test_a_client_that_never_reads_is_dropped_without_slowing_others(
 ) -> None:
     env = {**EXTRA, "WS_SEND_TIMEOUT_SECONDS": "1", "WS_QUEUE_SIZE": "1000"}
     with run_server(database_url, tmp_path, env=env) as srv:
-        async with httpx.AsyncClient(base_url=srv.http, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=srv.url, timeout=30) as http:
             _, token = await register(http)
             # 6 MB over 6 s: more than the kernel buffers on both ends can hold, at a pace
             # a reading client keeps up with
@@ -198,7 +198,7 @@ async def test_a_client_that_never_reads_is_dropped_without_slowing_others(
 
 async def test_shutdown_closes_sockets_with_1012(database_url: str, tmp_path: Path) -> None:
     with run_server(database_url, tmp_path, env=EXTRA) as srv:
-        async with httpx.AsyncClient(base_url=srv.http, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=srv.url, timeout=30) as http:
             _, token = await register(http)
             job_id = await submit_sleep(http, token, seconds=30, steps=30)
         async with websockets.connect(f"{srv.ws}/ws/jobs/{job_id}?token={token}") as ws:
@@ -216,7 +216,7 @@ async def test_two_gunicorn_workers_share_events_through_redis(
     redis_url = require_redis()
     env = {**EXTRA, "REDIS_URL": redis_url, "PUSH_SAFETY_POLL_SECONDS": "60"}
     with run_server(database_url, tmp_path, workers=2, env=env) as srv:
-        async with httpx.AsyncClient(base_url=srv.http, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=srv.url, timeout=30) as http:
             _, token = await register(http)
             job_id = await submit_sleep(http, token, seconds=3.0, steps=30)
             url = f"{srv.ws}/ws/jobs/{job_id}?token={token}&after_seq=0"

@@ -15,7 +15,7 @@ import pytest
 from api.config.settings import Settings
 from api.entity.job import Job
 from api.entity.user import User
-from api.service import events as events_service
+from api.jobs.engine import eventlog
 from api.socket.manager import ConnectionManager
 from api.socket.outbox import envelope
 
@@ -69,19 +69,19 @@ async def make_job(app: Any, owner_id: str) -> str:
         return job.id
 
 
-async def persist(app: Any, job_id: str, *drafts: events_service.Draft) -> list[dict[str, Any]]:
+async def persist(app: Any, job_id: str, *drafts: eventlog.Draft) -> list[dict[str, Any]]:
     async with app.state.sessionmaker() as session:
-        rows = await events_service.append(session, job_id, list(drafts))
+        rows = await eventlog.append(session, job_id, list(drafts))
         await session.commit()
     return rows
 
 
-def progress(done: int) -> events_service.Draft:
-    return events_service.Draft(type="job.progress", done=done, total=100, progress=done)
+def progress(done: int) -> eventlog.Draft:
+    return eventlog.Draft(type="job.progress", done=done, total=100, progress=done)
 
 
-def log(text: str) -> events_service.Draft:
-    return events_service.Draft(type="job.log", message=text)
+def log(text: str) -> eventlog.Draft:
+    return eventlog.Draft(type="job.log", message=text)
 
 
 async def follow(
@@ -99,7 +99,7 @@ async def follow(
     async with app.state.sessionmaker() as session:
         job = await session.get(Job, job_id)
         assert job is not None
-        snap = events_service.job_snapshot(job)
+        snap = eventlog.job_snapshot(job)
     conn.put(envelope(snap))
     item.begin(last_seq=snap["seq"] if after_seq is None else after_seq, target=snap["seq"])
     return conn
@@ -221,7 +221,7 @@ async def test_feed_gets_status_events_of_own_jobs_only(app: Any) -> None:
     sock = FakeSocket()
     conn = manager.connect(user_id=alice["id"], kind="ws", transport=sock)
     manager.subscribe_feed(conn)
-    status = events_service.Draft(type="job.status", status="succeeded")
+    status = eventlog.Draft(type="job.status", status="succeeded")
     for job_id in (mine, theirs):
         for row in await persist(app, job_id, progress(5), status):
             manager.publish_local(row)
@@ -240,7 +240,7 @@ async def test_unsubscribing_does_not_replay_statuses_on_the_feed(app: Any) -> N
     conn = manager.connect(user_id=user["id"], kind="ws", transport=sock)
     manager.subscribe_feed(conn)
     await follow(app, sock, user["id"], job_id, conn=conn)
-    done = events_service.Draft(type="job.status", status="succeeded")
+    done = eventlog.Draft(type="job.status", status="succeeded")
     for row in await persist(app, job_id, progress(50), done):
         manager.publish_local(row)
     await until(lambda: sock.seqs("job.status") == [2])

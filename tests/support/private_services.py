@@ -7,18 +7,12 @@ suite uses.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
 
+from tests.support.processes import free_port
 from tests.support.services import port_open, unavailable
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait(predicate: object, timeout: float, what: str) -> None:

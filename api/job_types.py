@@ -1,0 +1,35 @@
+"""The job types this service runs, registered with the job engine when a process starts.
+
+`api.main` (every API process) and `api.worker` both call `installed()`, so a unit runs
+with the same pipeline and hooks wherever it is claimed. With test pipelines enabled,
+the modules named in `CVMATCH_EXTRA_PIPELINES` add theirs (each module's `JOB_TYPES`).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from api import jobs
+from api.config.settings import Settings
+from api.recruiting import screening_jobs
+from pipeline import registry
+
+#: engine pipelines without hooks: `noop` and `sleep` (public, test-only)
+PLAIN = ("noop", "sleep")
+
+
+def installed(settings: Settings) -> list[jobs.JobType]:
+    """Every job type of this process, the extra test modules' last."""
+    found = [jobs.JobType(registry.PIPELINES[name]) for name in PLAIN]
+    found += screening_jobs.JOB_TYPES
+    return found + extra(settings)
+
+
+def extra(settings: Settings) -> list[jobs.JobType]:
+    """The job types of the `extra_pipelines` modules (only with test pipelines enabled)."""
+    if not settings.test_pipelines_enabled:
+        return []
+    found: list[jobs.JobType] = []
+    for name in settings.extra_pipelines:
+        found += importlib.import_module(name).JOB_TYPES
+    return found

@@ -1,0 +1,122 @@
+"""PIPELINE_PROCESSES: CPU-heavy steps in pool processes, a dying one, and a screening
+whose parsing runs there."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from api import jobs
+from api.config.settings import Settings
+from api.entity.job import JobResult
+from api.jobs.engine.offload import ProcessOffload
+from pipeline.contract import JSON, PipelineDef, UnitContext, UnitError
+from tests.conftest import UserFactory, auth
+from tests.controller.screening_support import (
+    create_posting,
+    mixed_cvs,
+    multipart,
+    wait_job,
+)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"pipeline_processes": 1})
+
+
+@pytest.fixture
+def pool() -> Iterator[ProcessOffload]:
+    offload = ProcessOffload(1)
+    yield offload
+    offload.shutdown()
+
+
+def _pid_run(payload: JSON, ctx: UnitContext) -> JSON | None:
+    ctx.put_result("pid", {"pid": ctx.offload(os.getpid)})
+    ctx.report(1, 1, "done")
+    return None
+
+
+@pytest.fixture
+def pid_pipeline(app: Any) -> None:
+    pipeline = PipelineDef("t_offload", lambda params: [{}], _pid_run, public=True, test_only=True)
+    app.state.job_queue.register(jobs.JobType(pipeline))
+
+
+def test_work_runs_in_another_process_and_errors_come_back(pool: ProcessOffload) -> None:
+    assert pool.run(os.getpid) != os.getpid()
+    assert pool.run(sum, [1, 2, 3]) == 6
+    with pytest.raises(ValueError):
+        pool.run(int, "not a number")
+
+
+def test_a_dead_pool_process_is_a_transient_unit_error_and_the_pool_recovers(
+    pool: ProcessOffload,
+) -> None:
+    with pytest.raises(UnitError) as raised:
+        pool.run(os._exit, 3)  # the process dies mid-call, as under the OOM killer
+    assert raised.value.code == "WORKER_PROCESS_DIED" and raised.value.transient
+    assert pool.run(os.getpid) != os.getpid()  # a new pool took over
+
+
+def test_shutdown_ends_a_call_still_running_in_the_pool() -> None:
+    offload = ProcessOffload(1)
+    assert offload.run(os.getpid) != os.getpid()  # the pool process is up
+    pool = offload._pool
+    processes = list(pool._processes.values())
+    caller = threading.Thread(target=_swallow, args=(offload.run, time.sleep, 60), daemon=True)
+    caller.start()
+    time.sleep(0.3)  # the 60 s call is running in the pool process
+    offload.shutdown()
+    assert processes and not any(p.is_alive() for p in processes)
+    caller.join(10)
+    assert not caller.is_alive()  # the waiting thread was released too
+    assert offload._pool is pool  # and it did not start a new pool after shutdown
+
+
+def _swallow(fn: Any, *args: Any) -> None:
+    with contextlib.suppress(Exception):
+        fn(*args)
+
+
+async def test_units_offload_to_the_engines_pool(
+    app: Any, client: httpx.AsyncClient, make_user: UserFactory, pid_pipeline: None
+) -> None:
+    user = auth(await make_user())
+    submitted = await client.post(
+        "/api/v1/jobs", json={"pipeline": "t_offload", "params": {}}, headers=user
+    )
+    assert submitted.status_code == 202, submitted.text
+    job = await wait_job(client, user, submitted.json()["id"])
+    assert job["status"] == "succeeded"
+    async with app.state.sessionmaker() as session:
+        value = await session.scalar(select(JobResult.value).where(JobResult.job_id == job["id"]))
+    assert value["pid"] != os.getpid()
+
+
+async def test_a_screening_parses_in_the_pool(
+    client: httpx.AsyncClient, make_user: UserFactory, tmp_path: Path
+) -> None:
+    owner = auth(await make_user())
+    posting = await create_posting(client, owner)
+    body, headers = multipart(mixed_cvs(tmp_path, 4))
+    uploaded = await client.post("/api/v1/files", content=body, headers={**headers, **owner})
+    ids = [item["id"] for item in uploaded.json()["items"]]
+    started = await client.post(
+        f"/api/v1/postings/{posting['id']}/screenings", json={"file_ids": ids}, headers=owner
+    )
+    job = await wait_job(client, owner, started.json()["id"])
+    assert job["status"] == "succeeded" and job["result"]["candidates"] == 4
+    ranking = await client.get(f"/api/v1/postings/{posting['id']}/candidates", headers=owner)
+    assert [c["rank"] for c in ranking.json()["items"]] == [1, 2, 3, 4]
+    assert all(c["score"] is not None for c in ranking.json()["items"])
