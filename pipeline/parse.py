@@ -61,7 +61,8 @@ def parse_cv(text: str, *, taxonomy: Taxonomy | None = None, today: date | None 
     protected = empty_protected()
     protected.update(parse_protected(text, today))
     experience = [_job_dict(job) for job in jobs]
-    role_titles = find_role_titles(sections, name)
+    in_jobs = {(job[key] or "").lower() for job in experience for key in ("title", "company")}
+    role_titles = [t for t in find_role_titles(sections, name) if t.lower() not in in_jobs]
     return Profile(
         name=name,
         email=contact.find_email(text),

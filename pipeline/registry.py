@@ -151,7 +151,9 @@ def _match_run(payload: JSON, ctx: UnitContext) -> JSON | None:
         ctx.put_result(f"file:{item['file_id']}", result)
         name = (result["profile"] or {}).get("name")
         event_keys = ("file_id", "filename", "status", "error_code", "detail", "score")
-        ctx.emit("job.file", {**{k: result[k] for k in event_keys}, "name": name})
+        # the score of a file alone: final once the pool is scored together at the end
+        ctx.emit("job.file", {**{k: result[k] for k in event_keys}, "name": name,
+                              "provisional": True})  # fmt: skip
         ctx.report(index + 1, total, "parsing", item["filename"])
         ctx.checkpoint({"next": index + 1})
     return None

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from pipeline.education import find_degree, looks_like_institution
+from pipeline.experience import COMPANY_WORDS
 from pipeline.occupations import Occupations, get_occupations
 from pipeline.sections import Section
 
@@ -73,6 +74,8 @@ def _title_part(line: str) -> tuple[str, bool] | None:
         return None  # "B.Tech Computer Science", "Institute of Technology"
     if set(lowered.split()) <= LAYOUT_WORDS or _PAST_VERB_RE.match(text):
         return None  # "Company", "Project Details"; "Organized weekly training"
+    if lowered.split()[-1].strip(".,") in COMPANY_WORDS:
+        return None  # "Northwind Technologies", "Acme Pvt Ltd"
     return text, whole
 
 

@@ -217,9 +217,15 @@ async def rescore_pool(session: AsyncSession, posting: Posting) -> int:
 async def write_scores(
     session: AsyncSession, posting_id: str, scores: dict[str, dict[str, Any]]
 ) -> None:
-    """Store scores and assign ranks 1..n by score (highest first), then id."""
+    """Store scores and assign ranks 1..n by score (highest first); equal scores by the
+    file's SHA-256, so the same files rank the same in any upload order."""
     now = utcnow()
-    order = sorted(scores, key=lambda ident: (-scores[ident]["score"], ident))
+    hashes = dict(
+        (await session.execute(
+            select(Candidate.id, Candidate.sha256).where(Candidate.posting_id == posting_id)
+        )).tuples().all()
+    )  # fmt: skip
+    order = sorted(scores, key=lambda i: (-scores[i]["score"], hashes.get(i, ""), i))
     changes = [
         {
             "id": ident,

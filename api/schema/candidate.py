@@ -10,12 +10,30 @@ from pydantic import BaseModel, Field
 class MatchedSkill(BaseModel):
     skill: str
     evidence: str = Field(description="The CV line the skill was found on.")
+    match: str | None = Field(
+        default=None,
+        description="How the posting's skill met the CV's when not by name: a variant or "
+        "parent (\"variant (spring boot)\") or a phrase in the CV's text.",
+    )
 
 
 class BreakdownItem(BaseModel):
-    score: float = Field(description="0..1")
-    weight: float
-    points: float
+    score: float = Field(description="0..1, this part's reading for the CV")
+    weight: float = Field(
+        description="The part's share of the score for this CV: the posting's weight, "
+        "scaled by the evidence the CV gives for the part (0 when it could not be read)."
+    )
+    points: float = Field(description="score x weight x 100; the points add up to the score")
+    evidence: str = Field(default="", description="What the part rests on, in words.")
+
+
+class Occupation(BaseModel):
+    code: str = Field(description="O*NET-SOC code")
+    title: str
+    score: float = Field(description="evidence for it: title weight x how well it matched")
+    from_: str = Field(alias="from", description="the title that names it")
+
+    model_config = {"populate_by_name": True}
 
 
 class CandidateSummary(BaseModel):
@@ -59,6 +77,13 @@ class CandidateRead(CandidateSummary):
     education: list[EducationItem]
     languages: list[str]
     certifications: list[str] = Field(default_factory=list)
+    headline: str | None = Field(default=None, description="The role stated nearest the top.")
+    role_titles: list[str] = Field(
+        default_factory=list, description="Roles stated outside dated jobs, headline first."
+    )
+    occupations: list[Occupation] = Field(
+        default_factory=list, description="The O*NET occupations the CV's titles name, best first."
+    )
 
 
 def profile_fields(profile: dict[str, Any]) -> dict[str, Any]:
@@ -74,8 +99,13 @@ def profile_fields(profile: dict[str, Any]) -> dict[str, Any]:
         "education",
         "languages",
         "certifications",
+        "headline",
+        "role_titles",
+        "occupations",
     )
     defaults: dict[str, Any] = {
+        "role_titles": [],
+        "occupations": [],
         "links": [],
         "skills": [],
         "experience": [],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import httpx
 
 from api.config.settings import Settings
+from pipeline.components import COMPONENTS
 from api.core import security
 from tests.conftest import UserFactory, auth
 from tests.controller.screening_support import create_posting, multipart, wait_job
@@ -81,14 +83,14 @@ async def test_every_profile_field_comes_back(
     ]
     assert cv["languages"] == ["English", "German"]
     assert 0 < cv["score"] <= 100 and cv["score"] == summary["score"]
-    assert set(cv["breakdown"]) == {
-        "required_skills",
-        "preferred_skills",
-        "text_relevance",
-        "title_similarity",
-        "experience_fit",
-        "education_fit",
-    }
+    assert list(cv["breakdown"]) == list(COMPONENTS)
+    assert all(item["evidence"] for item in cv["breakdown"].values())
+    assert cv["headline"] is None and cv["role_titles"] == []
+    assert cv["occupations"][0] == {
+        "code": "15-1252.00", "title": "Software Developers",
+        "score": cv["occupations"][0]["score"], "from": "Software Engineer",
+    }  # fmt: skip
+    assert "Software Developers" in cv["breakdown"]["occupation_match"]["evidence"]
     points = sum(item["points"] for item in cv["breakdown"].values())
     assert abs(points - cv["score"]) < 0.5
     matched = {m["skill"]: m["evidence"] for m in cv["matched_skills"]}
@@ -130,3 +132,30 @@ async def test_downloads_need_the_owner_or_a_signed_link(
         404,
         "NOT_FOUND",
     )
+
+
+async def test_equal_scores_rank_by_file_hash_in_any_upload_order(
+    client: httpx.AsyncClient, make_user: UserFactory
+) -> None:
+    user = await make_user()
+    text = fixtures.make_cv_text("software engineer", years=4, name="Ada Lovelace")
+    # the same CV three times, told apart only by trailing blank lines: equal scores
+    files = [(f"cv{i}.txt", (text + "\n" * i).encode()) for i in range(1, 4)]
+    orders = []
+    for batch in (files, files[::-1]):
+        posting = await create_posting(client, auth(user), required_skills=["Python"])
+        body, mp_headers = multipart(batch)
+        response = await client.post(
+            f"/api/v1/postings/{posting['id']}/screenings",
+            content=body,
+            headers={**mp_headers, **auth(user)},
+        )
+        assert (await wait_job(client, auth(user), response.json()["id"]))["status"] == "succeeded"
+        ranking = await client.get(f"/api/v1/postings/{posting['id']}/candidates",
+                                   headers=auth(user))  # fmt: skip
+        items = ranking.json()["items"]
+        assert len({item["score"] for item in items}) == 1
+        orders.append([item["filename"] for item in items])
+    assert orders[0] == orders[1]
+    by_hash = sorted(files, key=lambda f: hashlib.sha256(f[1]).hexdigest())
+    assert orders[0] == [name for name, _ in by_hash]

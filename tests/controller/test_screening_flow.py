@@ -47,6 +47,9 @@ async def test_screen_rank_export_patch_rescore(
     assert screening.status_code == 202, screening.text
     job = await wait_job(client, headers, screening.json()["id"])
     assert job["status"] == "succeeded" and job["result"]["candidates"] == 20
+    events = (await client.get(f"/api/v1/jobs/{job['id']}/events", headers=headers)).json()
+    live = [e["data"] for e in events["items"] if e["type"] == "job.file"]
+    assert len(live) == 20 and all(d["provisional"] is True for d in live)
 
     ranking = await _ranking(client, headers, posting["id"])
     assert [c["rank"] for c in ranking] == list(range(1, 21))

@@ -8,6 +8,7 @@ export const COMPONENTS = [
   ["preferred_skills", "Preferred skills"],
   ["text_relevance", "Text relevance"],
   ["title_similarity", "Title similarity"],
+  ["occupation_match", "Occupation"],
   ["experience_fit", "Experience fit"],
   ["education_fit", "Education fit"],
 ];
@@ -48,7 +49,9 @@ function breakdownCell(breakdown = {}) {
       h("span", {
         class: "points",
         text: `${number(part.points)} pts`,
-        title: `score ${percent}% × weight ${number(part.weight, 2)} = ${number(part.points, 2)} points`,
+        title:
+          `score ${percent}% × weight ${number(part.weight, 2)} = ${number(part.points, 2)} points` +
+          (part.evidence ? `\n${part.evidence}` : ""),
       }),
     );
   });

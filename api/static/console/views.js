@@ -103,7 +103,9 @@ export function upsertFileStatus(list, file) {
   let outcome = "";
   if (file.error_code) outcome = file.error_code;
   else if (file.score !== undefined && file.score !== null) {
-    outcome = `score ${formatScore(file.score)}${file.name ? ` · ${file.name}` : ""}`;
+    // a file's live score is provisional: the final one is fitted on the whole pool
+    const label = file.provisional ? "provisional score" : "score";
+    outcome = `${label} ${formatScore(file.score)}${file.name ? ` · ${file.name}` : ""}`;
   }
   const outcomeEl = item.querySelector(".outcome");
   outcomeEl.textContent = outcome;
