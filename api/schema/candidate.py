@@ -13,7 +13,7 @@ class MatchedSkill(BaseModel):
     match: str | None = Field(
         default=None,
         description="How the posting's skill met the CV's when not by name: a variant or "
-        "parent (\"variant (spring boot)\") or a phrase in the CV's text.",
+        'parent ("variant (spring boot)") or a phrase in the CV\'s text.',
     )
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 
 from api.config.settings import Settings
-from pipeline.components import COMPONENTS
 from api.core import security
+from pipeline.components import COMPONENTS
 from tests.conftest import UserFactory, auth
 from tests.controller.screening_support import create_posting, multipart, wait_job
 from tests.pipeline import fixtures
