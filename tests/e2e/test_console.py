@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from pipeline.components import COMPONENTS
 from tests.e2e.conftest import REPO
 
 pytestmark = pytest.mark.e2e
@@ -232,7 +233,7 @@ def _console_flow(page: Any, server_url: str, cvs: list[Path]) -> None:
     ranks = [int(r) for r in rows.locator("td.rank").all_inner_texts()]
     assert ranks == sorted(ranks) and ranks[0] == 1, ranks
     first_row = rows.first
-    expect(first_row.locator(".breakdown li")).to_have_count(6)
+    expect(first_row.locator(".breakdown li")).to_have_count(len(COMPONENTS))
     fill = first_row.locator("td.score .bar-fill").evaluate(
         "el => el.getBoundingClientRect().width"
     )
