@@ -155,7 +155,7 @@ class Occupations:
         self._by_token: dict[str, list[tuple[frozenset[str], float]]] = {}
         for tokens in self._index:
             rarest = min(tokens, key=lambda t: (counts[t], t))
-            weight = sum(self._idf[t] for t in tokens)
+            weight = sum(self._idf[t] for t in sorted(tokens))  # one order: the same sum
             self._by_token.setdefault(rarest, []).append((tokens, weight))
         # The same for the field words of entries (all but the role noun), with every
         # occupation an entry of those field words names.
@@ -166,7 +166,7 @@ class Occupations:
             typical = [i for i, n in per_occupation.items() if n >= top * FIELD_TYPICAL]
             self._fields[words] = tuple(sorted(typical, key=lambda i: (-per_occupation[i], i)))
             rarest = min(words, key=lambda t: (counts[t], t))
-            weight = sum(self._idf[t] for t in words)
+            weight = sum(self._idf[t] for t in sorted(words))
             self._by_field_token.setdefault(rarest, []).append((words, weight))
         heads = data["heads"]
         assert isinstance(heads, list)
@@ -224,7 +224,7 @@ class Occupations:
     def _match_tokens(self, tokens: tuple[str, ...]) -> tuple[str, tuple[int, ...], float] | None:
         present = self._variants(tokens)
         roles = [t for t in present if t in self.heads]
-        total = sum(self._idf.get(t, self._unknown_idf) for t in set(tokens))
+        total = sum(self._idf.get(t, self._unknown_idf) for t in sorted(set(tokens)))
         if not roles:
             return self._field_only(present, total) if len(tokens) <= MAX_FIELD_TOKENS else None
         best = _best(present, self._by_token)
@@ -234,13 +234,13 @@ class Occupations:
             role = best[1] if best is not None else frozenset(roles)
             field = _best(present - role, self._by_field_token)
             if field is not None:
-                key_text = " ".join(t for t in present if t in field[1])
-                role_weight = sum(self._idf[t] for t in role)
+                key_text = " ".join(t for t in sorted(present) if t in field[1])
+                role_weight = sum(self._idf[t] for t in sorted(role))
                 field_coverage = min(1.0, (field[0] + role_weight) / total)
                 return key_text, self._fields[field[1]], field_coverage * FIELD_FACTOR
         if best is None:
             return None
-        key_text = " ".join(t for t in present if t in best[1])
+        key_text = " ".join(t for t in sorted(present) if t in best[1])
         return key_text, self._index[best[1]], coverage
 
     def _field_only(
@@ -251,7 +251,7 @@ class Occupations:
         field = _best(present, self._by_field_token)
         if field is None or field[0] < total * FIELD_ONLY_COVERAGE:
             return None
-        key_text = " ".join(t for t in present if t in field[1])
+        key_text = " ".join(t for t in sorted(present) if t in field[1])
         return key_text, self._fields[field[1]], min(1.0, field[0] / total) * FIELD_FACTOR
 
     def similarity(self, a: int, b: int) -> float:
@@ -264,7 +264,7 @@ def _best(
 ) -> tuple[float, frozenset[str]] | None:
     """The heaviest entry filed under a token of `present` whose tokens all occur in it."""
     best: tuple[float, frozenset[str]] | None = None
-    for token in present:
+    for token in sorted(present):  # ties go to the first found: one order, one answer
         for key, weight in by_token.get(token, ()):
             if (best is None or weight > best[0]) and key <= present:
                 best = (weight, key)

@@ -177,7 +177,9 @@ def infer_occupations(
             scores[index] = scores.get(index, 0.0) + share
             if share > source.get(index, (0.0, ""))[0]:
                 source[index] = (share, title)
-    best = sorted(scores, key=lambda i: (-scores[i], occupations.codes[i]))[:MAX_OCCUPATIONS]
+    # rounded before sorting, so float noise never reorders equal evidence
+    best = sorted(scores, key=lambda i: (-round(scores[i], 6), occupations.codes[i]))
+    best = best[:MAX_OCCUPATIONS]
     return [
         {
             "code": occupations.codes[i],
