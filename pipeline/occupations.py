@@ -64,6 +64,8 @@ _SUFFIX_ROLES: tuple[tuple[str, str], ...] = (
     ("ing", "e"), ("ysis", "yst"), ("ology", "ologist"), ("acy", "acist"), ("stry", "st"),
 )  # fmt: skip
 _FIELD_ROLES = {"law": "lawyer", "accounting": "accountant", "accounts": "accountant"}
+# One search says whether any of the spellings above occurs: most titles have none.
+_ANY_PHRASE = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _PHRASES))
 
 
 def _singular(token: str) -> str:
@@ -77,12 +79,14 @@ def _singular(token: str) -> str:
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 
 
+@lru_cache(maxsize=16384)
 def title_tokens(title: str) -> tuple[str, ...]:
     """Normalised tokens of a title: lower case, singular, without seniority or glue words."""
     text = _CAMEL_RE.sub(" ", title)  # "AutomationTesting"
     text = _PAREN_RE.sub(" ", text.lower().replace("&", " and "))
-    for pattern, replacement in _PHRASES:
-        text = pattern.sub(replacement, text)
+    if _ANY_PHRASE.search(text):
+        for pattern, replacement in _PHRASES:
+            text = pattern.sub(replacement, text)
     tokens = [_singular(t) for t in _TOKEN_RE.findall(text)]
     return tuple(t for t in tokens if t not in SENIORITY and t not in _GLUE)
 
@@ -209,6 +213,7 @@ class Occupations:
                         break
         return found
 
+    @lru_cache(maxsize=16384)  # noqa: B019 - one instance per process, kept for its life
     def match_title(self, title: str) -> TitleMatch | None:
         """The most specific O*NET title whose tokens all occur in `title`, or None."""
         tokens = title_tokens(title)

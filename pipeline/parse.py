@@ -103,8 +103,7 @@ def _text_terms(
     body = strip_protected(text[:MAX_PROFILE_TEXT])
     if location:  # where it is written as the address; "University of Leeds" stays
         body = body.replace(location, " ")
-    if "@" in body or "http" in body or "www" in body:
-        body = contact.EMAIL_RE.sub(" ", contact.URL_RE.sub(" ", body))
+    body = contact.strip_contact(body)
     return text_terms(body, skills, drop)
 
 
