@@ -27,8 +27,12 @@ install: $(VENV)/.dev
 migrate: $(VENV)/.runtime
 	$(PY) -m alembic upgrade head
 
+# BASE_URL (the links in exports, the WebSocket origin) follows HOST and PORT unless set
 run: migrate
-	$(PY) -m uvicorn api.main:app --host $(HOST) --port $(PORT) --ws-per-message-deflate false
+	@host='$(HOST)'; case "$$host" in 0.0.0.0|::|'') host=localhost;; *:*) host="[$$host]";; esac; \
+	printf '\ncvmatch serves\n  the console   http://%s:%s/\n  the API docs  http://%s:%s/docs\n\n' \
+	  "$$host" '$(PORT)' "$$host" '$(PORT)'
+	HOST='$(HOST)' PORT='$(PORT)' $(PY) -m uvicorn api.main:app --host $(HOST) --port $(PORT) --ws-per-message-deflate false
 
 serve: migrate
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py api.main:app
