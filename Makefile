@@ -6,9 +6,10 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 MYSQL_TEST_URL ?= mysql+aiomysql://root@127.0.0.1:3306/cvmatch_test
-# The database-backed tests run a second time on MariaDB. Slow end-to-end, fault and
-# fuzz tests run once: in the SQLite pass, or (mysql_only) in the MariaDB pass.
-DB_TESTS := tests --ignore=tests/pipeline --ignore=tests/e2e --ignore=tests/faults --ignore=tests/fuzz
+# The database-backed tests run a second time on MariaDB, the recruiter's browser test
+# too. Slow end-to-end, fault and fuzz tests run once: in the SQLite pass, or
+# (mysql_only) in the MariaDB pass.
+DB_TESTS := tests --ignore=tests/pipeline --ignore=tests/faults --ignore=tests/fuzz
 
 .PHONY: install run serve worker migrate revision test test-sqlite test-mysql test-faults lint fmt bench clean
 

@@ -21,7 +21,7 @@ import pytest
 from pipeline.components import COMPONENTS
 from tests.e2e.conftest import REPO
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ARTIFACTS = REPO / "test-artifacts"
 PASSWORD = "Sturdy-Passphrase-42"
