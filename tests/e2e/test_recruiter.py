@@ -242,7 +242,9 @@ def _day(page: Any, server_url: str, cvs: list[Path]) -> None:
     page.click("#posting-rescore")
     expect(page.locator("#job-status")).to_have_text("succeeded", timeout=JOB_MS)
     expect(page.locator("#job-progress")).to_have_attribute("data-progress", "100")
-    expect(page.locator("#ranking tbody tr").first.locator(".chip.missing, .chip.matched")).not_to_have_count(0)
+    expect(
+        page.locator("#ranking tbody tr").first.locator(".chip.missing, .chip.matched")
+    ).not_to_have_count(0)
 
     # Filter (has Kubernetes, from Leeds) and sort by name.
     page.fill("#filter-skill", "Kubernetes")
@@ -283,9 +285,7 @@ def _day(page: Any, server_url: str, cvs: list[Path]) -> None:
 
     # 390 px: the page does not scroll sideways; the table does.
     page.set_viewport_size({"width": 390, "height": 844})
-    widths = page.evaluate(
-        "() => [document.documentElement.scrollWidth, window.innerWidth]"
-    )
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1] + 1, widths
     watch.axe("at 390 px")
     page.screenshot(path=str(ARTIFACTS / "recruiter-390.png"), full_page=False)
