@@ -239,7 +239,9 @@ def _day(page: Any, server_url: str, cvs: list[Path]) -> None:
     page.click("#posting-submit")
     expect(page.locator("#posting-message")).to_contain_text("saved")
     expect(selected).to_contain_text("Kubernetes")
+    screening_job = page.locator("#job-id").inner_text()
     page.click("#posting-rescore")
+    expect(page.locator("#job-id")).not_to_have_text(screening_job)
     expect(page.locator("#job-status")).to_have_text("succeeded", timeout=JOB_MS)
     expect(page.locator("#job-progress")).to_have_attribute("data-progress", "100")
     expect(
@@ -250,16 +252,18 @@ def _day(page: Any, server_url: str, cvs: list[Path]) -> None:
     page.fill("#filter-skill", "Kubernetes")
     page.fill("#filter-location", "Leeds")
     page.click("#filters button[type=submit]")
+    expect(rows).not_to_have_count(CV_COUNT)  # the filtered list has replaced the full one
     expect(rows.first.locator(".chip.matched", has_text="Kubernetes")).to_have_count(1)
     count = rows.count()
     assert 0 < count < CV_COUNT
     for index in range(count):
         expect(rows.nth(index).locator(".chip.matched", has_text="Kubernetes")).to_have_count(1)
         expect(rows.nth(index)).to_contain_text("Leeds")
+    ranked_names = rows.locator("button.open-candidate").all_inner_texts()
     page.click("#ranking th[data-sort=name] button")
     expect(page.locator("#ranking th[data-sort=name]")).to_have_attribute("aria-sort", "ascending")
-    names = rows.locator("button.open-candidate").all_inner_texts()
-    assert names == sorted(names, key=str.casefold), names
+    names = sorted(ranked_names, key=str.casefold)
+    expect(rows.locator("button.open-candidate")).to_have_text(names)
 
     # Select two and export them as XLSX.
     rows.nth(0).locator("input.select").check()
