@@ -22,9 +22,13 @@ class Settings(BaseSettings):
     app_name: str = "cvmatch"
     environment: Literal["development", "test", "production"] = "development"
     base_url: str = Field(
-        default="http://localhost:8000",
-        description="The service's own public origin; the console runs there.",
+        default="",
+        description="The service's own public origin; the console runs there. "
+        "Unset, it follows HOST and PORT.",
     )
+    #: where `make run` serves; BASE_URL follows them unless set
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
 
     # database
     database_url: str = "sqlite+aiosqlite:///./data/cvmatch.db"
@@ -37,12 +41,15 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     access_token_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
     download_url_seconds: int = Field(default=600, ge=10, le=86400)
+    #: how long the file links in CSV and XLSX exports stay valid
+    export_link_seconds: int = Field(default=30 * 86400, ge=60, le=366 * 86400)
     min_password_length: int = Field(default=10, ge=8, le=128)
 
     # http
     cors_origins: Annotated[list[str], NoDecode] = [
         "http://localhost:4200",
         "http://localhost:3000",
+        "http://localhost:5173",
     ]
     trusted_proxies: Annotated[list[str], NoDecode] = []
 
@@ -129,6 +136,14 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "mysql+aiomysql://")):
             raise ValueError("DATABASE_URL must use sqlite+aiosqlite:// or mysql+aiomysql://")
         return value
+
+    @model_validator(mode="after")
+    def _default_base_url(self) -> Settings:
+        if not self.base_url:
+            host = self.host if self.host not in {"", "0.0.0.0", "::"} else "localhost"
+            host = f"[{host}]" if ":" in host else host
+            self.base_url = f"http://{host}:{self.port}"
+        return self
 
     @model_validator(mode="after")
     def _production_secret(self) -> Settings:

@@ -14,11 +14,40 @@ def test_cors_origins_from_comma_separated_env(monkeypatch: pytest.MonkeyPatch) 
     assert settings.cors_origins == ["https://a.example", "https://b.example"]
 
 
-def test_defaults_are_the_embedded_database_and_frontend_origins() -> None:
+def test_defaults_are_the_embedded_database_and_frontend_origins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("HOST", "PORT", "BASE_URL", "CORS_ORIGINS"):
+        monkeypatch.delenv(name, raising=False)
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.database_url == "sqlite+aiosqlite:///./data/cvmatch.db"
-    assert settings.cors_origins == ["http://localhost:4200", "http://localhost:3000"]
+    # Angular, React (create-react-app) and Vite dev servers
+    assert settings.cors_origins == [
+        "http://localhost:4200",
+        "http://localhost:3000",
+        "http://localhost:5173",
+    ]
+    assert settings.base_url == "http://127.0.0.1:8000"
     assert settings.test_pipelines_enabled
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "expected"),
+    [
+        ("127.0.0.1", "8765", "http://127.0.0.1:8765"),
+        ("0.0.0.0", "9000", "http://localhost:9000"),
+        ("::1", "8001", "http://[::1]:8001"),
+    ],
+)
+def test_base_url_follows_host_and_port_unless_set(
+    monkeypatch: pytest.MonkeyPatch, host: str, port: str, expected: str
+) -> None:
+    monkeypatch.delenv("BASE_URL", raising=False)
+    monkeypatch.setenv("HOST", host)
+    monkeypatch.setenv("PORT", port)
+    assert Settings(_env_file=None).base_url == expected  # type: ignore[call-arg]
+    monkeypatch.setenv("BASE_URL", "https://cv.example.org")
+    assert Settings(_env_file=None).base_url == "https://cv.example.org"  # type: ignore[call-arg]
 
 
 def test_production_refuses_the_shipped_secret(monkeypatch: pytest.MonkeyPatch) -> None:
