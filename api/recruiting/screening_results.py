@@ -220,11 +220,10 @@ async def write_scores(
     """Store scores and assign ranks 1..n by score (highest first); equal scores by the
     file's SHA-256, so the same files rank the same in any upload order."""
     now = utcnow()
-    hashes = dict(
-        (await session.execute(
-            select(Candidate.id, Candidate.sha256).where(Candidate.posting_id == posting_id)
-        )).tuples().all()
-    )  # fmt: skip
+    rows = await session.execute(
+        select(Candidate.id, Candidate.sha256).where(Candidate.posting_id == posting_id)
+    )
+    hashes = {ident: digest for ident, digest in rows}
     order = sorted(scores, key=lambda i: (-scores[i]["score"], hashes.get(i, ""), i))
     changes = [
         {
