@@ -223,7 +223,7 @@ async def write_scores(
     rows = await session.execute(
         select(Candidate.id, Candidate.sha256).where(Candidate.posting_id == posting_id)
     )
-    hashes = {ident: digest for ident, digest in rows}
+    hashes: dict[str, str] = {row[0]: row[1] for row in rows.all()}
     order = sorted(scores, key=lambda i: (-scores[i]["score"], hashes.get(i, ""), i))
     changes = [
         {
