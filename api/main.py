@@ -43,7 +43,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.executor = ThreadPoolExecutor(
-        max_workers=settings.executor_threads, thread_name_prefix="cvmatch-unit"
+        max_workers=max(settings.executor_threads, settings.unit_concurrency),
+        thread_name_prefix="cvmatch-unit",
     )
     app.state.bus = create_bus(settings.redis_url)
     await app.state.bus.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -9,7 +10,17 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+#: the most pipeline processes "auto" starts (more cores are left to other processes)
+MAX_AUTO_PROCESSES = 8
 DEFAULT_SECRET = "change-me-this-is-the-shipped-development-secret-key"
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, else the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class Settings(BaseSettings):
@@ -78,11 +89,15 @@ class Settings(BaseSettings):
     sse_keepalive_seconds: float = Field(default=15.0, gt=0, le=300)
 
     # jobs
-    worker_concurrency: int = Field(default=2, ge=1, le=256)
+    #: units one process runs at once; "auto": at least 2, and enough to keep every
+    #: pipeline process busy
+    worker_concurrency: Annotated[int, Field(ge=1, le=256)] | Literal["auto"] = "auto"
     executor_threads: int = Field(default=4, ge=1, le=256)
-    #: worker processes for CPU-heavy pipeline steps (`ctx.offload`); 0 runs them in the
-    #: unit's executor thread, which shares this process's GIL with the event loop
-    pipeline_processes: int = Field(default=0, ge=0, le=64)
+    #: worker processes for CPU-heavy pipeline steps (`ctx.offload`). "auto" (the
+    #: default) starts one per core on a machine with two or more (at most 8) and none on
+    #: one core; 0 runs them in the unit's executor thread, which shares this process's
+    #: GIL with the event loop
+    pipeline_processes: Annotated[int, Field(ge=0, le=64)] | Literal["auto"] = "auto"
     #: a unit's events (`job.file`, `job.log`) are written and pushed this soon after
     #: they happen; larger values batch more per transaction (faster screenings on a
     #: database with slow commits, slower live updates)
@@ -172,6 +187,21 @@ class Settings(BaseSettings):
     @property
     def max_request_bytes(self) -> int:
         return self.max_request_mb * 1024 * 1024
+
+    @property
+    def pipeline_process_count(self) -> int:
+        """PIPELINE_PROCESSES resolved: "auto" is one per usable core from two cores up."""
+        if self.pipeline_processes != "auto":
+            return self.pipeline_processes
+        cores = usable_cores()
+        return 0 if cores < 2 else min(cores, MAX_AUTO_PROCESSES)
+
+    @property
+    def unit_concurrency(self) -> int:
+        """WORKER_CONCURRENCY resolved: "auto" keeps every pipeline process busy."""
+        if self.worker_concurrency != "auto":
+            return self.worker_concurrency
+        return max(2, self.pipeline_process_count)
 
 
 @lru_cache

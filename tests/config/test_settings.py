@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from api.config import settings as settings_module
 from api.config.settings import DEFAULT_SECRET, Settings
 
 
@@ -83,3 +84,26 @@ def test_extra_pipeline_modules_from_the_environment(monkeypatch: pytest.MonkeyP
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.extra_pipelines == ["tests.jobs.pipelines", "bench.jobs_pipelines"]
     assert Settings(_env_file=None, extra_pipelines=["a.b"]).extra_pipelines == ["a.b"]  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("cores", "processes", "concurrency"), [(1, 0, 2), (2, 2, 2), (4, 4, 4), (32, 8, 8)]
+)
+def test_pipeline_processes_default_to_one_per_core(
+    monkeypatch: pytest.MonkeyPatch, cores: int, processes: int, concurrency: int
+) -> None:
+    monkeypatch.setattr(settings_module, "usable_cores", lambda: cores)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.pipeline_processes == "auto" and settings.worker_concurrency == "auto"
+    assert settings.pipeline_process_count == processes
+    assert settings.unit_concurrency == concurrency
+
+
+def test_explicit_pipeline_processes_and_concurrency_win(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIPELINE_PROCESSES", "0")
+    monkeypatch.setenv("WORKER_CONCURRENCY", "5")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (settings.pipeline_process_count, settings.unit_concurrency) == (0, 5)
+    monkeypatch.setenv("PIPELINE_PROCESSES", "lots")
+    with pytest.raises(ValidationError, match="pipeline_processes"):
+        Settings(_env_file=None)  # type: ignore[call-arg]

@@ -1,10 +1,17 @@
-"""CPU-heavy pipeline steps in worker processes (`PIPELINE_PROCESSES` > 0).
+"""CPU-heavy pipeline steps in worker processes (`PIPELINE_PROCESSES`, by default one
+per core from two cores up).
 
 Units run on the thread executor; pure-Python work there holds the GIL, so four busy
 units stretch the event loop's turns (see docs/benchmarks.md, `jobs_loop`). A unit's
 `ctx.offload(fn, *args)` sends `fn` to a process pool instead: the unit's thread only
 waits, and the loop keeps answering. `fn` and its arguments must be picklable (a
 module-level function and plain data).
+
+The pool's processes are forked from a fork server that has imported the pipeline and
+loaded its data (`pipeline.warm`: the skills taxonomy and the occupation index) once, so
+they share those pages instead of each loading its own copy. The fork server is a fresh
+process without threads or an event loop, which makes forking from it safe; where it is
+not available the pool spawns fresh interpreters instead.
 """
 
 from __future__ import annotations
@@ -23,6 +30,20 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+#: what the fork server imports before it forks pool processes
+PRELOAD = ["pipeline.warm"]
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """A fork server preloaded with the pipeline, else spawn (never a plain fork: this
+    process runs an event loop and threads)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")
+
+
 class ProcessOffload:
     """A process pool that replaces itself when one of its processes dies."""
 
@@ -33,8 +54,7 @@ class ProcessOffload:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        # spawn: a fork of a process running an event loop and threads is not safe
-        return ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(self.processes, mp_context=pool_context())
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` in a pool process; blocks the calling (executor) thread only."""
