@@ -106,6 +106,8 @@ class Dispatcher:
             ("control", self._control_loop),
         ):
             self._tasks.append(asyncio.create_task(self._guard(name, loop), name=f"jobs-{name}"))
+        if self.runtime.offload is not None:
+            self.runtime.offload.warm()  # the first screening need not wait for the pool
         logger.info("dispatcher %s started (concurrency %s)", self.worker_id, self.concurrency)
 
     async def _guard(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:

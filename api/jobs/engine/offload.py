@@ -16,11 +16,13 @@ not available the pool spawns fresh interpreters instead.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import threading
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar, cast
 
@@ -30,6 +32,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+#: calls `map` keeps submitted per pool process beyond the one being waited for
+AHEAD_PER_PROCESS = 2
 #: what the fork server imports before it forks pool processes
 PRELOAD = ["pipeline.warm"]
 
@@ -42,6 +46,10 @@ def pool_context() -> multiprocessing.context.BaseContext:
         context.set_forkserver_preload(PRELOAD)
         return context
     return multiprocessing.get_context("spawn")
+
+
+def _ready() -> None:
+    """Nothing: submitted to start a pool process."""
 
 
 class ProcessOffload:
@@ -62,14 +70,48 @@ class ProcessOffload:
         try:
             return pool.submit(fn, *args).result()
         except BrokenProcessPool as exc:
-            with self._lock:
-                if self._pool is pool and not self._closed:  # the first to notice replaces it
-                    logger.warning("a pipeline worker process died; starting a new pool")
-                    self._pool = self._new_pool()
-                    pool.shutdown(wait=False, cancel_futures=True)
-            raise UnitError(
-                "WORKER_PROCESS_DIED", "a pipeline worker process died", transient=True
-            ) from exc
+            raise self._replace(pool) from exc
+
+    def warm(self) -> None:
+        """Start the pool's processes now, from a thread of its own (starting the fork
+        server takes a moment): the fork server loads the pipeline's data once, and
+        every process is ready before the first unit needs it."""
+
+        def start() -> None:
+            with contextlib.suppress(RuntimeError):  # shut down meanwhile
+                for _ in range(self.processes):
+                    self._pool.submit(_ready)
+
+        threading.Thread(target=start, name="cvmatch-pool-warm", daemon=True).start()
+
+    def map(self, fn: Callable[[Any], T], items: Sequence[Any]) -> Iterator[T]:
+        """`fn(item)` for each item, in order, with up to AHEAD_PER_PROCESS calls per
+        process submitted ahead of the one being waited for; closing the iterator
+        cancels the calls not yet started."""
+        pool = self._pool
+        ahead = max(1, self.processes * AHEAD_PER_PROCESS)
+        waiting: deque[Future[T]] = deque()
+        position = 0
+        try:
+            while position < len(items) or waiting:
+                while position < len(items) and len(waiting) < ahead:
+                    waiting.append(pool.submit(fn, items[position]))
+                    position += 1
+                yield waiting.popleft().result()
+        except BrokenProcessPool as exc:
+            raise self._replace(pool) from exc
+        finally:
+            for future in waiting:
+                future.cancel()
+
+    def _replace(self, pool: ProcessPoolExecutor) -> UnitError:
+        """Start a new pool in place of a broken one (once); the error for the unit."""
+        with self._lock:
+            if self._pool is pool and not self._closed:  # the first to notice replaces it
+                logger.warning("a pipeline worker process died; starting a new pool")
+                self._pool = self._new_pool()
+                pool.shutdown(wait=False, cancel_futures=True)
+        return UnitError("WORKER_PROCESS_DIED", "a pipeline worker process died", transient=True)
 
     def shutdown(self, grace: float = 2.0) -> None:
         """Stop the pool, ending calls still running in it.
