@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Select, Table, bindparam, func, literal, select, update
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.entity.base import new_id, utcnow
+from api.entity.base import Timestamp, new_id, utcnow
 from api.entity.candidate import Candidate, ProfileCache
 from api.entity.job import Job, JobResult
 from api.entity.posting import Posting
@@ -74,40 +76,52 @@ async def cached_outcomes(session: AsyncSession, hashes: set[str]) -> dict[str, 
     return found
 
 
-def _cache_row(value: dict[str, Any]) -> dict[str, Any] | None:
-    sha = value.get("sha256")
-    if not sha:
-        return None
-    if value.get("profile") is not None:
-        outcome: dict[str, Any] = {"profile": value["profile"]}
-    elif value.get("error_code") in CACHEABLE_ERRORS:
-        outcome = {"error_code": value["error_code"], "detail": value.get("detail")}
-    else:
-        return None
-    return {
-        "sha256": sha,
-        "parser_version": PARSER_VERSION,
-        "profile": outcome,
-        "created_at": utcnow(),
-    }
+#: a `file:` result's fields the finalize reads; its profile stays in the database
+_V = JobResult.value
 
 
-def _candidate_row(job: Job, value: dict[str, Any]) -> dict[str, Any]:
-    profile = value["profile"]
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    result_id: int
+    file_id: str
+    filename: str
+    sha256: str | None
+    status: str | None
+    error_code: str | None
+    detail: str | None
+    name: str | None
+    email: str | None
+
+
+def _file_results(job: Job, after: int) -> Select[Any]:
+    return (
+        select(
+            JobResult.id, _V["file_id"].as_string(), _V["filename"].as_string(),
+            _V["sha256"].as_string(), _V["status"].as_string(), _V["error_code"].as_string(),
+            _V["detail"].as_string(), _V[("profile", "name")].as_string(),
+            _V[("profile", "email")].as_string(),
+        )
+        .where(JobResult.job_id == job.id, JobResult.id > after, JobResult.key.like("file:%"))
+        .order_by(JobResult.id)
+        .limit(BATCH)
+    )  # fmt: skip
+
+
+def _candidate_row(job: Job, result: FileResult) -> dict[str, Any]:
     now = utcnow()
     return {
         "id": new_id(),
         "posting_id": job.posting_id,
         "owner_id": job.owner_id,
-        "file_id": value["file_id"],
+        "file_id": result.file_id,
         "job_id": job.id,
-        "filename": value["filename"],
-        "sha256": value["sha256"],
-        "name": (profile.get("name") or None),
-        "email": (profile.get("email") or None),
+        "filename": result.filename,
+        "sha256": result.sha256,
+        "name": result.name or None,
+        "email": result.email or None,
         "score": 0.0,
         "rank": None,
-        "profile": profile,
+        "profile": {},  # copied from the result in the database, see _copy_profiles
         "breakdown": {},
         "matched_skills": [],
         "missing_skills": [],
@@ -116,40 +130,68 @@ def _candidate_row(job: Job, value: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _record_batch(
-    session: AsyncSession,
-    job: Job,
-    rows: list[JobResult],
-    errors: Counter[str],
-    profiles: dict[str, dict[str, Any]],
-) -> int:
-    """Cache and upsert one batch of `file:` results, adding each new candidate's profile
-    to `profiles`; write `candidate_id` back into the results and drop their copy of the
-    profile, which the candidate and the profile cache now hold."""
-    cache = [row for r in rows if (row := _cache_row(r.value)) is not None]
-    if cache:
+async def _cache_errors(session: AsyncSession, results: list[FileResult]) -> None:
+    """Cache the errors that depend only on the file's bytes."""
+    rows = {
+        r.sha256: {"sha256": r.sha256, "parser_version": PARSER_VERSION, "created_at": utcnow(),
+                   "profile": {"error_code": r.error_code, "detail": r.detail}}
+        for r in results if r.sha256 and r.error_code in CACHEABLE_ERRORS
+    }  # fmt: skip
+    if rows:
         stmt = _upsert(session, ProfileCache.__table__, ["sha256", "parser_version"], [])
-        await session.execute(stmt, list({c["sha256"]: c for c in cache}.values()))
-    good = [r for r in rows if r.value.get("profile") is not None]
-    for r in rows:
-        if r.value.get("profile") is None:
-            errors[str(r.value.get("error_code") or "UNKNOWN")] += 1
+        await session.execute(stmt, list(rows.values()))
+
+
+async def _copy_profiles(session: AsyncSession, job: Job, good: list[FileResult]) -> None:
+    """The profiles of these results into their candidates and the profile cache, in the
+    database: tens of kilobytes of JSON per CV never travel to this process and back."""
+    profile = (
+        select(_V["profile"])
+        .where(JobResult.job_id == job.id,
+               JobResult.key == literal("file:") + Candidate.file_id)
+        .scalar_subquery()
+    )  # fmt: skip
+    await session.execute(
+        update(Candidate)
+        .where(Candidate.posting_id == job.posting_id,
+               Candidate.file_id.in_([r.file_id for r in good]))
+        .values(profile=profile)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    cache = _upsert(session, ProfileCache.__table__, ["sha256", "parser_version"], [])
+    await session.execute(
+        cache.from_select(
+            ["sha256", "parser_version", "profile", "created_at"],
+            select(_V["sha256"].as_string(), literal(PARSER_VERSION), _V["profile"],
+                   literal(utcnow(), Timestamp))
+            .where(JobResult.id.in_([r.result_id for r in good])),
+        )
+    )  # fmt: skip
+
+
+async def _record_batch(
+    session: AsyncSession, job: Job, results: list[FileResult], errors: Counter[str]
+) -> int:
+    """Candidates and cache for one batch of `file:` results; then each result names its
+    candidate and drops its copy of the profile, which the candidate and the cache hold."""
+    await _cache_errors(session, results)
+    good = [r for r in results if r.status == "ok"]
+    for r in results:
+        if r.status != "ok":
+            errors[str(r.error_code or "UNKNOWN")] += 1
     if not good:
         return 0
-    update_cols = ["job_id", "filename", "sha256", "name", "email", "profile", "updated_at"]
+    update_cols = ["job_id", "filename", "sha256", "name", "email", "updated_at"]
     stmt = _upsert(session, Candidate.__table__, ["posting_id", "file_id"], update_cols)
-    await session.execute(stmt, [_candidate_row(job, r.value) for r in good])
+    await session.execute(stmt, [_candidate_row(job, r) for r in good])
+    await _copy_profiles(session, job, good)
     found = await session.execute(
         select(Candidate.file_id, Candidate.id).where(
             Candidate.posting_id == job.posting_id,
-            Candidate.file_id.in_([r.value["file_id"] for r in good]),
+            Candidate.file_id.in_([r.file_id for r in good]),
         )
     )
     ids: dict[str, str] = {str(row[0]): str(row[1]) for row in found}
-    for r in good:
-        if (ident := ids.get(r.value["file_id"])) is not None:
-            profiles[ident] = r.value["profile"]
-    # In the database, so the profiles are not sent back and forth once more.
     table = cast(Table, JobResult.__table__)
     slim = (
         update(table)
@@ -160,8 +202,7 @@ async def _record_batch(
         ))
     )  # fmt: skip
     await session.execute(
-        slim,
-        [{"result_id": r.id, "candidate_id": ids.get(r.value["file_id"])} for r in good],
+        slim, [{"result_id": r.result_id, "candidate_id": ids.get(r.file_id)} for r in good]
     )
     return len(good)
 
@@ -169,32 +210,29 @@ async def _record_batch(
 async def record_match(session: AsyncSession, job: Job) -> dict[str, Any]:
     """cv_match finalize: candidates and cache from the results, then the pool re-scored."""
     async with _posting_lock(job.posting_id):
+        started = time.perf_counter()
         posting = await _locked_posting(session, job)
         errors: Counter[str] = Counter()
-        profiles: dict[str, dict[str, Any]] = {}
         files = candidates = 0
         last_id = 0
         while True:
-            rows = list(
-                await session.scalars(
-                    select(JobResult)
-                    .where(
-                        JobResult.job_id == job.id,
-                        JobResult.id > last_id,
-                        JobResult.key.like("file:%"),
-                    )
-                    .order_by(JobResult.id)
-                    .limit(BATCH)
-                )
-            )
+            rows = (await session.execute(_file_results(job, last_id))).all()
             if not rows:
                 break
-            last_id = rows[-1].id
-            files += len(rows)
+            results = [FileResult(*row) for row in rows]
+            last_id = results[-1].result_id
+            files += len(results)
             if posting is not None:
-                candidates += await _record_batch(session, job, rows, errors, profiles)
-        pool = await rescore_pool(session, posting, profiles) if posting is not None else 0
+                candidates += await _record_batch(session, job, results, errors)
+        recorded = time.perf_counter()
+        pool = await rescore_pool(session, posting) if posting is not None else 0
+        scored = time.perf_counter()
         await session.commit()
+        logger.info(
+            "job %s finalized in %.2f s: candidates %.2f s, pool of %s rescored %.2f s, "
+            "commit %.2f s", job.id, time.perf_counter() - started, recorded - started, pool,
+            scored - recorded, time.perf_counter() - scored,
+        )  # fmt: skip
     summary = {
         "files": files,
         "candidates": candidates,
@@ -236,8 +274,12 @@ async def rescore_pool(
     session: AsyncSession, posting: Posting, known: dict[str, dict[str, Any]] | None = None
 ) -> int:
     """Score every candidate of the posting together, then rank them (no commit)."""
+    started = time.perf_counter()
     pool = await pool_profiles(session, posting.id, known)
+    read = time.perf_counter()
     scores = await asyncio.to_thread(score_pool, posting.spec, [p["profile"] for p in pool])
+    logger.info("posting %s: %s profiles read in %.2f s, scored in %.2f s", posting.id,
+                len(pool), read - started, time.perf_counter() - read)  # fmt: skip
     await write_scores(
         session, posting.id, {p["candidate_id"]: s for p, s in zip(pool, scores, strict=True)}
     )
