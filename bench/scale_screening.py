@@ -25,6 +25,7 @@ import statistics
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,7 @@ class Watch:
         points = [(t, d) for t, d, _ in self.progress if d > 0]
 
         def at(done: float) -> float:
-            for (t0, d0), (t1, d1) in zip(points, points[1:], strict=False):
+            for (t0, d0), (t1, d1) in pairwise(points):
                 if d0 <= done <= d1:
                     return t0 if d1 == d0 else t0 + (t1 - t0) * (done - d0) / (d1 - d0)
             return points[-1][0]
