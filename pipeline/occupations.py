@@ -188,6 +188,7 @@ class Occupations:
             self._near.append((array("H", ids), array("f", closeness)))
         self._by_code = {code: i for i, code in enumerate(self.codes)}
         self._own: dict[int, frozenset[str]] = {}
+        self._by_title: dict[str, int] | None = None
 
     def _file(
         self,
@@ -210,6 +211,12 @@ class Occupations:
 
     def index_of(self, code: str) -> int | None:
         return self._by_code.get(code)
+
+    def named(self, title: str) -> int | None:
+        """The occupation whose own O*NET title this is (case and spacing aside)."""
+        if self._by_title is None:
+            self._by_title = {" ".join(t.lower().split()): i for i, t in enumerate(self.titles)}
+        return self._by_title.get(" ".join(title.lower().split()))
 
     def own_title(self, index: int) -> frozenset[str]:
         """The normalised tokens of an occupation's own O*NET title."""

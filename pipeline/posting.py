@@ -143,6 +143,9 @@ def resolve_posting(
 def posting_occupations(title: str) -> list[dict[str, Any]]:
     """The O*NET occupations a posting's title names, with how well the title matched."""
     data = get_occupations()
+    exact = data.named(title)  # "Fine Artists, Including Painters, Sculptors, and ..."
+    if exact is not None:
+        return [{"code": data.codes[exact], "title": data.titles[exact], "coverage": 1.0}]
     match = data.match_title(title)
     if match is None:
         return []
