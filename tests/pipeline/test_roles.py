@@ -164,8 +164,8 @@ def test_occupations_do_not_depend_on_the_process_hash_seed() -> None:
 def test_a_posting_titled_with_an_onet_title_is_that_occupation() -> None:
     from pipeline.posting import posting_occupations
 
-    found = posting_occupations("Fine Artists, Including Painters, Sculptors, and Illustrators")
-    assert found == [{"code": "27-1013.00", "coverage": 1.0,
-                      "title": "Fine Artists, Including Painters, Sculptors, and Illustrators"}]  # fmt: skip
+    title = "Fine Artists, Including Painters, Sculptors, and Illustrators"
+    found = posting_occupations(title)
+    assert found == [{"code": "27-1013.00", "coverage": 1.0, "title": title}]
     assert posting_occupations("Java Developer")[0]["title"] == "Computer Programmers"
     assert posting_occupations("Friendly person") == []
