@@ -26,6 +26,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar, cast
 
+from api.jobs.engine import lifeline
 from pipeline.contract import UnitError
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ T = TypeVar("T")
 #: calls `map` keeps submitted per pool process beyond the one being waited for
 AHEAD_PER_PROCESS = 2
 #: what the fork server imports before it forks pool processes
-PRELOAD = ["pipeline.warm"]
+PRELOAD = ["api.jobs.engine.forkserver_preload", "pipeline.warm"]
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
@@ -62,7 +63,9 @@ class ProcessOffload:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.processes, mp_context=pool_context())
+        return ProcessPoolExecutor(
+            self.processes, mp_context=pool_context(), initializer=lifeline.arm
+        )
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` in a pool process; blocks the calling (executor) thread only."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -137,3 +140,37 @@ def _loaded_in_this_process() -> tuple[bool, bool]:
     from pipeline.taxonomy import get_taxonomy
 
     return get_taxonomy.cache_info().currsize == 1, get_occupations.cache_info().currsize == 1
+
+
+_OWNER = """
+import os, sys, time
+from api.jobs.engine.offload import ProcessOffload
+pool = ProcessOffload(2)
+print(pool.run(os.getppid), pool.run(os.getpid), flush=True)  # fork server, a worker
+time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
+def test_pool_processes_die_with_the_service_process(how: str) -> None:
+    """A service killed without a shutdown takes its fork server and pool workers with it
+    (Linux: the parent-death signal), instead of leaving them waiting for ever."""
+    owner = subprocess.Popen([sys.executable, "-c", _OWNER], stdout=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).resolve().parents[3])  # fmt: skip
+    assert owner.stdout is not None
+    fork_server, worker = (int(p) for p in owner.stdout.readline().split())
+    owner.send_signal(getattr(signal, how))
+    owner.wait(30)
+    owner.stdout.close()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_alive(p) for p in (fork_server, worker)):
+        time.sleep(0.1)
+    assert not _alive(fork_server) and not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
