@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from api import __version__, job_types, jobs
 from api.config.database import create_engine, create_sessionmaker
 from api.config.logging_config import configure_logging
-from api.config.settings import Settings, get_settings
+from api.config.settings import Settings, get_settings, with_secret_key
 from api.controller import auth, candidate, file, health, posting, stream, ws
 from api.controller import job as job_controller
 from api.controller import metrics as metrics_controller
@@ -106,7 +106,7 @@ def _install_limits(app: FastAPI, settings: Settings) -> None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    settings = with_secret_key(settings or get_settings())
     configure_logging(settings)
     app = FastAPI(
         title="cvmatch",

@@ -6,10 +6,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_SECRET = "change-me-this-is-the-shipped-development-secret-key"
+from api.config import secret_file
+
+#: the value an earlier .env.example shipped with: refused in every environment
+EXAMPLE_SECRET = "change-me-this-is-the-shipped-development-secret-key"
 
 
 class Settings(BaseSettings):
@@ -34,7 +44,11 @@ class Settings(BaseSettings):
     db_echo: bool = False
 
     # security
-    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs tokens and download links; unset: generated in SECRET_KEY_FILE.",
+    )
+    secret_key_file: Path = Path("./data/secret_key")
     access_token_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
     download_url_seconds: int = Field(default=600, ge=10, le=86400)
     min_password_length: int = Field(default=10, ge=8, le=128)
@@ -130,15 +144,43 @@ class Settings(BaseSettings):
             raise ValueError("DATABASE_URL must use sqlite+aiosqlite:// or mysql+aiomysql://")
         return value
 
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _usable_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        if value.get_secret_value() == EXAMPLE_SECRET:
+            raise ValueError(
+                "SECRET_KEY is the example value from .env.example, which anyone can read; "
+                "delete the line to have a key generated for this install, or set "
+                f"{secret_file.MIN_SECRET_LENGTH}+ random characters"
+            )
+        if len(value.get_secret_value()) < secret_file.MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"SECRET_KEY must be {secret_file.MIN_SECRET_LENGTH}+ random characters: "
+                'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        return value
+
     @model_validator(mode="after")
     def _production_secret(self) -> Settings:
-        if self.environment == "production":
-            secret = self.secret_key.get_secret_value()
-            if secret == DEFAULT_SECRET or len(secret) < 32:
-                raise ValueError(
-                    "SECRET_KEY must be set to a random value of 32+ characters in production"
-                )
+        if self.environment == "production" and self.secret_key is None:
+            raise ValueError(
+                "SECRET_KEY must be set in production: a key generated for one install "
+                "cannot be shared by several hosts (docs/deployment.md)"
+            )
         return self
+
+    def signing_key(self) -> str:
+        """The secret that signs tokens and links (see `with_secret_key`)."""
+        if self.secret_key is None:
+            raise RuntimeError("no SECRET_KEY: build the settings with get_settings()")
+        return self.secret_key.get_secret_value()
 
     @property
     def test_pipelines_enabled(self) -> bool:
@@ -159,6 +201,29 @@ class Settings(BaseSettings):
         return self.max_request_mb * 1024 * 1024
 
 
+def with_secret_key(settings: Settings) -> Settings:
+    """The settings with a secret: the configured one, else this install's generated one."""
+    if settings.secret_key is not None:
+        return settings
+    key = secret_file.load_or_create(settings.secret_key_file)
+    return settings.model_copy(update={"secret_key": SecretStr(key)})
+
+
+def describe(error: ValidationError) -> str:
+    """A validation error as one line per setting, named as in the environment."""
+    lines = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"]).upper()
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(message if not name or message.startswith(name) else f"{name}: {message}")
+    return "; ".join(lines)
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The settings of this process; a setting it must not start with exits with a message."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise secret_file.ConfigurationError(describe(exc)) from None
+    return with_secret_key(settings)
