@@ -110,9 +110,18 @@ class Settings(BaseSettings):
     # limits (multipart uploads are bounded by max_request_mb instead of max_body_kb)
     max_body_kb: int = Field(default=1024, ge=1, le=1_048_576, description="Non-upload bodies.")
     rate_limit_enabled: bool = True
-    login_failures_per_user: int = Field(default=10, ge=1, le=100_000)
+    #: failed logins of one account from one client before each next try waits
+    #: login_first_delay_seconds, then twice as long each time, up to the maximum;
+    #: other clients of the account are not slowed
+    login_failures_before_delay: int = Field(default=5, ge=1, le=100_000)
+    login_first_delay_seconds: int = Field(default=1, ge=1, le=86400)
+    login_max_delay_seconds: int = Field(default=900, ge=1, le=86400)
     login_failures_per_ip: int = Field(default=50, ge=1, le=1_000_000)
+    #: failed logins of every account from every client together, per window
+    login_failures_global: int = Field(default=1000, ge=1, le=100_000_000)
     login_window_seconds: int = Field(default=300, ge=1, le=86400)
+    registrations_per_ip: int = Field(default=20, ge=1, le=1_000_000)
+    registration_window_seconds: int = Field(default=3600, ge=1, le=86400)
     submissions_per_user: int = Field(default=60, ge=1, le=1_000_000)
     submission_window_seconds: int = Field(default=60, ge=1, le=86400)
     ws_max_message_bytes: int = Field(default=16 * 1024, ge=64, le=16 * 1024 * 1024)

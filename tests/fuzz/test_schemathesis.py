@@ -54,7 +54,9 @@ def fuzz_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         tmp,
         database_url,
         # the limits are tested elsewhere: here they must not turn cases into 429s
-        LOGIN_FAILURES_PER_USER="100000",
+        LOGIN_FAILURES_BEFORE_DELAY="100000",
+        REGISTRATIONS_PER_IP="1000000",
+        LOGIN_FAILURES_GLOBAL="100000000",
         LOGIN_FAILURES_PER_IP="1000000",
         SUBMISSIONS_PER_USER="1000000",
         ENABLE_DISPATCHER="false",
