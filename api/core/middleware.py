@@ -12,7 +12,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.config.logging_config import redact, request_id_var
+from api.config.logging_config import redact_query, request_id_var
 from api.core.errors import error_response
 
 logger = logging.getLogger("api.access")
@@ -66,7 +66,7 @@ class RequestContextMiddleware:
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
         path = scope.get("path", "")
         query = scope.get("query_string", b"").decode("latin-1")
-        target = redact(f"{path}?{query}") if query else path
+        target = f"{path}?{redact_query(query)}" if query else path
         method = scope.get("method", "WS")
         client = scope.get("client")
         logger.info(
