@@ -195,7 +195,7 @@ async def list_candidates(
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
-    min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+    min_score: Annotated[float | None, Query(ge=0, le=100, allow_inf_nan=False)] = None,
     format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
 ) -> Any:
     """The ranking, best first; `?format=csv` or `Accept: text/csv` for the whole list."""

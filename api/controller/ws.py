@@ -1,7 +1,8 @@
 """Live job events over WebSocket: one job, or the user's feed.
 
 Failures are reported after `accept()` with a close code (4401 unauthenticated, 4403
-origin not allowed, 4404 job not found), so a browser sees the code, not a bare 1006.
+origin not allowed, 4404 job not found, 4422 invalid parameter), so a browser sees the
+code, not a bare 1006.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 
 from api.core import limits
-from api.core.errors import NotFoundError, UnauthenticatedError
+from api.core.errors import NotFoundError, UnauthenticatedError, ValidationFailedError
 from api.entity.user import User
 from api.socket import push as push_service
 from api.socket.manager import Connection, ConnectionManager
@@ -28,6 +29,7 @@ router = APIRouter(tags=["live"])
 
 AUTH_TIMEOUT_SECONDS = 5.0
 CLOSE_TRY_AGAIN = 1013
+CLOSE_INVALID = 4422
 MAX_FEED_FOLLOWS = 100
 WORKER_HEADER = [(b"x-worker-pid", str(os.getpid()).encode())]
 
@@ -38,6 +40,11 @@ async def job_socket(websocket: WebSocket, job_id: str) -> None:
     user = await _accept(websocket)
     if user is None:
         return
+    try:
+        after_seq = _after_seq(websocket.query_params)
+    except ValidationFailedError as exc:
+        await websocket.close(CLOSE_INVALID, exc.detail)
+        return
     manager, conn = _connect(websocket, user)
     try:
         await push_service.follow_job(
@@ -46,7 +53,7 @@ async def job_socket(websocket: WebSocket, job_id: str) -> None:
             conn=conn,
             owner=user,
             job_id=job_id,
-            after_seq=_after_seq(websocket.query_params),
+            after_seq=after_seq,
         )
     except NotFoundError:
         await manager.close(conn, 4404, "job not found")
@@ -162,27 +169,27 @@ async def _feed_message(
         if len(conn.follows) >= MAX_FEED_FOLLOWS and job_id not in conn.follows:
             conn.put(control("error", error_code="TOO_MANY_SUBSCRIPTIONS", job_id=job_id))
             return
-        after = message.get("after_seq")
         try:
+            after = message.get("after_seq")
             await push_service.follow_job(
                 manager=manager,
                 sessions=websocket.app.state.sessionmaker,
                 conn=conn,
                 owner=user,
                 job_id=job_id,
-                after_seq=after if isinstance(after, int) and after >= 0 else None,
+                after_seq=None if after is None else push_service.seq_from(after, name="after_seq"),
             )
         except NotFoundError:
             conn.put(control("error", error_code="NOT_FOUND", job_id=job_id))
+        except ValidationFailedError as exc:
+            conn.put(control("error", error_code=exc.error_code, job_id=job_id, detail=exc.detail))
     else:
         conn.put(control("error", error_code="BAD_MESSAGE", detail="unknown message"))
 
 
 def _after_seq(params: Any) -> int | None:
+    """`?after_seq=`: absent or empty resumes at the snapshot; anything else must be a seq."""
     raw = params.get("after_seq")
     if raw is None or raw == "":
         return None
-    try:
-        return max(0, int(raw))
-    except ValueError:
-        return None
+    return push_service.seq_from(raw, name="after_seq")

@@ -7,7 +7,18 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from api.core import limits
+
 T = TypeVar("T")
+
+INT32_MAX = limits.INT32_MAX
+
+
+class RequestModel(BaseModel):
+    """The base of every request body: a float must be finite (`NaN`, `Infinity` and
+    `1e999`, which JSON parsers turn into infinity, are refused with 422)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
 
 
 def _as_utc(value: datetime) -> datetime:

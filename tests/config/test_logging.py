@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 import httpx
 import pytest
@@ -77,9 +78,10 @@ def test_a_token_under_an_encoded_name_authenticates_but_never_reaches_the_log(
 ) -> None:
     """Starlette decodes `%74oken` to `token` before the WebSocket reads it."""
     with TestClient(create_app(settings)) as test_client:
-        body = {"email": "enc@example.com", "password": PASSWORD, "full_name": "E"}
+        email = f"enc-{secrets.token_hex(4)}@example.com"  # the database outlives the app
+        body = {"email": email, "password": PASSWORD, "full_name": "E"}
         assert test_client.post("/api/v1/auth/register", json=body).status_code == 201
-        form = {"username": "enc@example.com", "password": PASSWORD}
+        form = {"username": email, "password": PASSWORD}
         token = test_client.post("/api/v1/auth/token", data=form).json()["access_token"]
         with test_client.websocket_connect(f"/api/v1/ws?%74oken={token}") as socket:
             assert socket.receive_json()["type"] == "ready"  # it did authenticate
