@@ -1,0 +1,47 @@
+"""Client filenames over HTTP: one absurd name never sinks the request, and what is
+shown is what the file is (no bidi tricks), per file."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import UserFactory, auth
+from tests.controller.screening_support import cv_text, multipart
+from tests.support.envelope import assert_envelope
+
+
+async def test_an_8000_character_filename_is_cut_for_its_file_alone(
+    client: httpx.AsyncClient, make_user: UserFactory
+) -> None:
+    user = auth(await make_user())
+    body, headers = multipart(
+        [("a" * 8000 + ".txt", cv_text(1).encode()), ("second.txt", cv_text(2).encode())]
+    )
+    response = await client.post("/api/v1/files", content=body, headers={**headers, **user})
+    assert response.status_code == 201, response.text
+    names = [item["filename"] for item in response.json()["items"]]
+    assert names[1] == "second.txt"
+    assert names[0] == "a" * 251 + ".txt"
+    assert response.json()["errors"] == []
+
+
+async def test_a_right_to_left_override_cannot_disguise_an_extension(
+    client: httpx.AsyncClient, make_user: UserFactory
+) -> None:
+    user = auth(await make_user())
+    body, headers = multipart([("cv-\u202etxt.exe", cv_text(4).encode())])
+    response = await client.post("/api/v1/files", content=body, headers={**headers, **user})
+    assert response.status_code == 201, response.text
+    assert response.json()["items"][0]["filename"] == "cv-txt.exe"
+    listed = await client.get("/api/v1/files", headers=user)
+    assert all("\u202e" not in item["filename"] for item in listed.json()["items"])
+
+
+async def test_a_part_header_past_64_kb_is_a_clear_400(
+    client: httpx.AsyncClient, make_user: UserFactory
+) -> None:
+    user = auth(await make_user())
+    body, headers = multipart([("b" * 70_000 + ".txt", cv_text(5).encode())])
+    response = await client.post("/api/v1/files", content=body, headers={**headers, **user})
+    detail = assert_envelope(response, 400, "BAD_REQUEST")["detail"]
+    assert "header" in str(detail).lower()
