@@ -22,6 +22,7 @@ from api.entity.user import User
 from api.recruiting import posting as posting_service
 from api.recruiting.filestore import store_for
 from api.schema.candidate import CandidateRead, CandidateSummary, profile_fields
+from pipeline import sniff
 from pipeline.components import COMPONENTS
 
 CSV_PAGE = 500
@@ -121,7 +122,7 @@ def _csv_row(candidate: Candidate, settings: Settings) -> list[Any]:
         *points,
         matched,
         "; ".join(candidate.missing_skills or []),
-        candidate.filename,
+        sniff.sanitize_filename(candidate.filename),
         link,
     ]
     return [_safe_cell(cell) for cell in cells]
@@ -219,4 +220,5 @@ async def candidate_file(
     path = store_for(settings.upload_dir).path(stored.storage_key)
     if not path.is_file():
         raise NotFoundError("The file is no longer stored")
-    return Download(path=path, filename=stored.filename, content_type=stored.content_type)
+    filename = sniff.sanitize_filename(stored.filename)
+    return Download(path=path, filename=filename, content_type=stored.content_type)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.core import limits
+from pipeline import sniff
 
 T = TypeVar("T")
 
@@ -27,6 +28,9 @@ def _as_utc(value: datetime) -> datetime:
 
 #: the database stores naive UTC; responses say so (RFC 3339, `Z`)
 UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
+#: a client's filename as shown: cleaned again on the way out, for rows stored before
+#: names lost their bidi and invisible characters at intake
+DisplayName = Annotated[str, AfterValidator(sniff.sanitize_filename)]
 
 
 class Page(BaseModel, Generic[T]):

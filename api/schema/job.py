@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schema.common import RequestModel, UtcDateTime
+from api.schema.common import DisplayName, RequestModel, UtcDateTime
 
 
 class JobCreate(RequestModel):
@@ -63,7 +63,7 @@ class JobEventRead(BaseModel):
 class JobResultRead(BaseModel):
     key: str
     file_id: str | None = None
-    filename: str | None = None
+    filename: DisplayName | None = None
     status: str | None = None
     candidate_id: str | None = None
     error_code: str | None = None

@@ -3,8 +3,12 @@ shown is what the file is (no bidi tricks), per file."""
 
 from __future__ import annotations
 
-import httpx
+from typing import Any
 
+import httpx
+from sqlalchemy import update
+
+from api.entity.file import StoredFile
 from tests.conftest import UserFactory, auth
 from tests.controller.screening_support import cv_text, multipart
 from tests.support.envelope import assert_envelope
@@ -45,3 +49,19 @@ async def test_a_part_header_past_64_kb_is_a_clear_400(
     response = await client.post("/api/v1/files", content=body, headers={**headers, **user})
     detail = assert_envelope(response, 400, "BAD_REQUEST")["detail"]
     assert "header" in str(detail).lower()
+
+
+async def test_names_stored_before_the_cleaning_are_shown_clean(
+    client: httpx.AsyncClient, app: Any, make_user: UserFactory
+) -> None:
+    user = auth(await make_user())
+    body, headers = multipart([("old.txt", cv_text(6).encode())])
+    uploaded = await client.post("/api/v1/files", content=body, headers={**headers, **user})
+    file_id = uploaded.json()["items"][0]["id"]
+    async with app.state.sessionmaker() as session:  # a row from before the fix
+        await session.execute(
+            update(StoredFile).where(StoredFile.id == file_id).values(filename="\u202etxt.exe")
+        )
+        await session.commit()
+    listed = await client.get("/api/v1/files", headers=user)
+    assert [item["filename"] for item in listed.json()["items"]] == ["txt.exe"]
