@@ -15,6 +15,7 @@ import os
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect
 
 from api.core import limits
 from api.core.errors import NotFoundError, UnauthenticatedError, ValidationFailedError
@@ -93,7 +94,10 @@ async def _accept(websocket: WebSocket) -> User | None:
     if not origin_ok:
         await websocket.close(4403, "origin not allowed")
         return None
-    token = websocket.query_params.get("token") or await _first_message_token(websocket)
+    try:
+        token = websocket.query_params.get("token") or await _first_message_token(websocket)
+    except WebSocketDisconnect:
+        return None  # the client hung up before it authenticated: nobody to answer
     try:
         return await push_service.authenticate(
             sessions=websocket.app.state.sessionmaker, settings=settings, token=token
@@ -108,7 +112,8 @@ async def _accept(websocket: WebSocket) -> User | None:
 
 
 async def _first_message_token(websocket: WebSocket) -> str | None:
-    """`{"type": "auth", "token": ...}` as the first message, within 5 s."""
+    """`{"type": "auth", "token": ...}` as the first message, within 5 s; a client that
+    hangs up instead raises WebSocketDisconnect."""
     try:
         raw = await asyncio.wait_for(websocket.receive_text(), AUTH_TIMEOUT_SECONDS)
         message = json.loads(raw)

@@ -1,0 +1,67 @@
+"""Clients that hang up: the request ends quietly, never as an error with a traceback
+(anyone could flood the error log by connecting and leaving)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from starlette.testclient import TestClient
+from starlette.types import Message
+
+from api.config.settings import Settings
+from api.main import create_app
+from tests.conftest import UserFactory, auth
+from tests.controller.screening_support import cv_text, multipart
+
+SOCKETS = ["/api/v1/ws", "/api/v1/ws/jobs/00000000-0000-0000-0000-000000000000"]
+
+
+def _log(settings: Settings) -> str:
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    path: Path = settings.log_dir / "app.log"
+    return path.read_text() if path.exists() else ""
+
+
+def test_hanging_up_during_the_auth_wait_is_no_error(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as test_client:
+        for path in SOCKETS:
+            for _ in range(3):
+                with test_client.websocket_connect(path):
+                    pass  # leave before sending the auth message
+    log = _log(settings)
+    assert "Traceback" not in log and "unhandled error" not in log and " ERROR " not in log
+    assert log.count("WS /api/v1/ws") == 2 * 3  # each still has its access line
+
+
+async def test_hanging_up_mid_upload_is_no_error(
+    app: Any, make_user: UserFactory, settings: Settings
+) -> None:
+    user = auth(await make_user())
+    body, headers = multipart([("cv.txt", cv_text(1).encode() * 50)])
+    arriving: list[Message] = [
+        {"type": "http.request", "body": body[: len(body) // 2], "more_body": True},
+        {"type": "http.disconnect"},  # the client is gone before the rest
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return arriving.pop(0) if arriving else {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    wire = {**headers, **user}
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/api/v1/files", "raw_path": b"/api/v1/files",
+        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+        "headers": [(k.lower().encode(), v.encode()) for k, v in wire.items()],
+    }  # fmt: skip
+    await app(scope, receive, send)
+    log = _log(settings)
+    assert "Traceback" not in log and "unhandled error" not in log
+    assert "POST /api/v1/files 499" in log
