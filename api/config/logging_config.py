@@ -103,6 +103,21 @@ class RedactFilter(logging.Filter):
 _PLAIN = logging.Formatter()
 
 
+#: what uvicorn logs as an error with a traceback although the client caused it (a text
+#: frame that is not UTF-8): a warning without one, or anyone could fill the error log
+_CLIENT_FAULTS = frozenset({"Invalid UTF-8 sequence received from client."})
+
+
+class ClientFaultFilter(logging.Filter):
+    """On `uvicorn.error`: a client's protocol fault is a warning, not an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg in _CLIENT_FAULTS and record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line."""
 
@@ -131,7 +146,10 @@ def configure_logging(settings: Settings) -> None:
         {
             "version": 1,
             "disable_existing_loggers": False,
-            "filters": {"redact": {"()": RedactFilter}},
+            "filters": {
+                "redact": {"()": RedactFilter},
+                "client_faults": {"()": ClientFaultFilter},
+            },
             "formatters": {
                 "text": {
                     "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
@@ -158,7 +176,11 @@ def configure_logging(settings: Settings) -> None:
             "loggers": {
                 # uvicorn's own access log prints raw query strings; ours is redacted
                 "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
-                "uvicorn.error": {"level": settings.log_level.upper(), "propagate": True},
+                "uvicorn.error": {
+                    "level": settings.log_level.upper(),
+                    "propagate": True,
+                    "filters": ["client_faults"],
+                },
                 "uvicorn": {"handlers": [], "propagate": True},
                 "sqlalchemy.engine": {"level": "WARNING"},
             },

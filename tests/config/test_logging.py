@@ -104,3 +104,19 @@ def test_tracebacks_are_scrubbed_too(settings: Settings) -> None:
     log = (settings.log_dir / "app.log").read_text()
     assert "ValueError: could not use token=***" in log
     assert secret not in log
+
+
+def test_a_clients_protocol_fault_is_a_warning_without_a_traceback(settings: Settings) -> None:
+    """uvicorn logs a text frame that is not UTF-8 as an error with a traceback."""
+    configure_logging(settings)
+    try:
+        b"\xff".decode()
+    except UnicodeDecodeError:
+        logging.getLogger("uvicorn.error").exception("Invalid UTF-8 sequence received from client.")
+        logging.getLogger("uvicorn.error").exception("Exception in ASGI application\n")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    log = (settings.log_dir / "app.log").read_text()
+    assert "WARNING [-] uvicorn.error: Invalid UTF-8 sequence received from client." in log
+    assert log.count("Traceback") == 1  # the application's own error keeps its traceback
+    assert "ERROR [-] uvicorn.error: Exception in ASGI application" in log
