@@ -3,6 +3,8 @@ shown is what the file is (no bidi tricks), per file."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import httpx
@@ -10,7 +12,7 @@ from sqlalchemy import update
 
 from api.entity.file import StoredFile
 from tests.conftest import UserFactory, auth
-from tests.controller.screening_support import cv_text, multipart
+from tests.controller.screening_support import create_posting, cv_text, multipart, wait_job
 from tests.support.envelope import assert_envelope
 
 
@@ -65,3 +67,21 @@ async def test_names_stored_before_the_cleaning_are_shown_clean(
         await session.commit()
     listed = await client.get("/api/v1/files", headers=user)
     assert [item["filename"] for item in listed.json()["items"]] == ["txt.exe"]
+
+
+async def test_the_csv_shows_the_clean_name_and_never_a_formula(
+    client: httpx.AsyncClient, make_user: UserFactory
+) -> None:
+    user = auth(await make_user())
+    posting = await create_posting(client, user)
+    body, headers = multipart([("=1+2\u202e.txt", cv_text(7).encode())])
+    screening = await client.post(
+        f"/api/v1/postings/{posting['id']}/screenings", content=body, headers={**headers, **user}
+    )
+    assert screening.status_code == 202, screening.text
+    assert (await wait_job(client, user, screening.json()["id"]))["status"] == "succeeded"
+    exported = await client.get(
+        f"/api/v1/postings/{posting['id']}/candidates", params={"format": "csv"}, headers=user
+    )
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [row["filename"] for row in rows] == ["'=1+2.txt"]
