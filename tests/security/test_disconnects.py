@@ -7,15 +7,24 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 from starlette.types import Message
 
+from api.config.logging_config import configure_logging
 from api.config.settings import Settings
+from api.core.middleware import RequestContextMiddleware
 from api.main import create_app
 from tests.conftest import UserFactory, auth
 from tests.controller.screening_support import cv_text, multipart
 
 SOCKETS = ["/api/v1/ws", "/api/v1/ws/jobs/00000000-0000-0000-0000-000000000000"]
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """No dispatcher: its polls, cancelled when the test app stops, are not what is judged."""
+    return settings.model_copy(update={"enable_dispatcher": False})
 
 
 def _log(settings: Settings) -> str:
@@ -65,3 +74,29 @@ async def test_hanging_up_mid_upload_is_no_error(
     log = _log(settings)
     assert "Traceback" not in log and "unhandled error" not in log
     assert "POST /api/v1/files 499" in log
+
+
+async def test_a_real_error_in_a_websocket_is_logged_once_and_closes_1011(
+    settings: Settings,
+) -> None:
+    """The server's own fault, unlike a client's hang-up: one error with its traceback."""
+    configure_logging(settings)
+
+    async def broken(scope: Any, receive: Any, send: Any) -> None:
+        await receive()  # websocket.connect
+        await send({"type": "websocket.accept"})
+        raise LookupError("a bug")
+
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "websocket", "path": "/api/v1/ws", "query_string": b"", "headers": []}
+    await RequestContextMiddleware(broken)(scope, receive, send)  # not raised again
+    assert sent[-1] == {"type": "websocket.close", "code": 1011, "reason": ""}
+    log = _log(settings)
+    assert log.count("unhandled error") == 1 and log.count("LookupError: a bug") == 1
