@@ -6,9 +6,10 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 MYSQL_TEST_URL ?= mysql+aiomysql://root@127.0.0.1:3306/cvmatch_test
-# The database-backed tests run a second time on MariaDB. Slow end-to-end, fault and
-# fuzz tests run once: in the SQLite pass, or (mysql_only) in the MariaDB pass.
-DB_TESTS := tests --ignore=tests/pipeline --ignore=tests/e2e --ignore=tests/faults --ignore=tests/fuzz
+# The database-backed tests run a second time on MariaDB, the recruiter's browser test
+# too. Slow end-to-end, fault and fuzz tests run once: in the SQLite pass, or
+# (mysql_only) in the MariaDB pass.
+DB_TESTS := tests --ignore=tests/pipeline --ignore=tests/faults --ignore=tests/fuzz
 
 .PHONY: install run serve worker migrate revision test test-sqlite test-mysql test-faults lint fmt bench clean
 
@@ -27,8 +28,12 @@ install: $(VENV)/.dev
 migrate: $(VENV)/.runtime
 	$(PY) -m alembic upgrade head
 
+# BASE_URL (the links in exports, the WebSocket origin) follows HOST and PORT unless set
 run: migrate
-	$(PY) -m uvicorn api.main:app --host $(HOST) --port $(PORT) --ws-per-message-deflate false
+	@host='$(HOST)'; case "$$host" in 0.0.0.0|::|'') host=localhost;; *:*) host="[$$host]";; esac; \
+	printf '\ncvmatch serves\n  the console   http://%s:%s/\n  the API docs  http://%s:%s/docs\n\n' \
+	  "$$host" '$(PORT)' "$$host" '$(PORT)'
+	HOST='$(HOST)' PORT='$(PORT)' $(PY) -m uvicorn api.main:app --host $(HOST) --port $(PORT) --ws-per-message-deflate false
 
 serve: migrate
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py api.main:app

@@ -17,7 +17,7 @@ from api import __version__, job_types, jobs
 from api.config.database import create_engine, create_sessionmaker
 from api.config.logging_config import configure_logging
 from api.config.settings import Settings, get_settings, with_secret_key
-from api.controller import auth, candidate, file, health, posting, stream, ws
+from api.controller import auth, candidate, file, health, posting, shortlist, stream, ws
 from api.controller import job as job_controller
 from api.controller import metrics as metrics_controller
 from api.controller import status as status_controller
@@ -43,7 +43,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.executor = ThreadPoolExecutor(
-        max_workers=settings.executor_threads, thread_name_prefix="cvmatch-unit"
+        max_workers=max(settings.executor_threads, settings.unit_concurrency),
+        thread_name_prefix="cvmatch-unit",
     )
     app.state.bus = create_bus(settings.redis_url)
     await app.state.bus.start()
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router, prefix=API_PREFIX)
     app.include_router(ws.router, prefix=API_PREFIX)
     app.include_router(stream.router, prefix=API_PREFIX)
+    app.include_router(shortlist.router, prefix=API_PREFIX)
     app.include_router(posting.router, prefix=API_PREFIX)
     app.include_router(file.router, prefix=API_PREFIX)
     app.include_router(candidate.router, prefix=API_PREFIX)

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 async def run(settings: Settings) -> None:
     engine = create_engine(settings)
     executor = ThreadPoolExecutor(
-        max_workers=max(settings.executor_threads, settings.worker_concurrency),
+        max_workers=max(settings.executor_threads, settings.unit_concurrency),
         thread_name_prefix="cvmatch-unit",
     )
     bus = create_bus(settings.redis_url)

@@ -1,4 +1,12 @@
-"""Command line: `python -m pipeline match|parse ...`."""
+"""Command line: `python -m pipeline match|parse ...`.
+
+  python -m pipeline match --posting posting.txt cv1.pdf cv2.docx cv3.txt
+  python -m pipeline parse cv.pdf
+
+A posting is a JSON object of `resolve_posting` fields (`title`, `description`,
+`required_skills`, ...) or plain text: its first line is the title, the whole text
+the description, and skills, years and education are read from it.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +32,10 @@ def _kind(path: Path) -> str | None:
 
 
 def _parse_path(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ExtractionError("FILE_NOT_FOUND", f"no such file: {path}")
+    if path.stat().st_size == 0:
+        raise ExtractionError("EMPTY_FILE", "the file is empty")
     kind = _kind(path)
     if kind is None:
         raise ExtractionError("UNSUPPORTED_TYPE", "not a PDF, DOCX or text file")
@@ -58,8 +70,39 @@ def _sort_key(row: dict[str, Any]) -> float:
     return float(score) if score is not None else -1.0
 
 
+class PostingError(Exception):
+    """The posting file cannot be read: the message says why, in words."""
+
+
+def read_posting(path: Path) -> dict[str, Any]:
+    """A posting from a JSON object of `resolve_posting` fields or from plain text."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise PostingError(f"no such posting file: {path}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PostingError(f"cannot read the posting {path}: {exc}") from exc
+    if not text.strip():
+        raise PostingError(f"the posting {path} is empty")
+    try:
+        fields = json.loads(text)
+    except json.JSONDecodeError:
+        fields = None
+    if not isinstance(fields, dict):
+        title = next(line.strip() for line in text.splitlines() if line.strip())
+        fields = {"title": title[:200], "description": text}
+    try:
+        return resolve_posting(**fields)
+    except (TypeError, ValueError) as exc:
+        raise PostingError(f"the posting {path} is not valid: {exc}") from exc
+
+
 def cmd_match(args: argparse.Namespace) -> int:
-    posting = resolve_posting(**json.loads(Path(args.posting).read_text(encoding="utf-8")))
+    try:
+        posting = read_posting(Path(args.posting))
+    except PostingError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
     rows: list[dict[str, Any]] = []
     profiles: list[dict[str, Any]] = []
     for index, name in enumerate(args.files):
@@ -89,10 +132,18 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     match = sub.add_parser("match", help="rank CVs against a posting")
-    match.add_argument("--posting", required=True, help="JSON file of resolve_posting fields")
+    match.add_argument(
+        "--posting",
+        required=True,
+        help="the posting: plain text (first line = title) or JSON of resolve_posting fields",
+    )
     match.add_argument("--json", action="store_true", help="print JSON instead of a table")
     match.add_argument("files", nargs="+")
     parse = sub.add_parser("parse", help="print one CV's profile as JSON")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-EMAIL_RE = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,}", re.IGNORECASE)
+# An address starts where a word starts: without the lookbehind, the scan would try every
+# position inside every word of a CV.
+EMAIL_RE = re.compile(r"(?<![\w.+\-])[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,}", re.IGNORECASE)
 PHONE_RE = re.compile(r"(?<![\w/.\-])(?:\+|00)?\(?\d[\d\s().\-]{6,18}\d(?![\w/])")
 URL_RE = re.compile(
     r"(?:https?://|www\.)[^\s<>()\"',;]+"
@@ -33,7 +35,24 @@ _NOT_NAME = frozenset(
 )
 
 
+def may_hold_link(text: str) -> bool:
+    """Whether `text` may hold an address URL_RE finds (cheap substring tests first)."""
+    lowered = text.lower()
+    return any(hint in lowered for hint in _LINK_HINTS)
+
+
+def strip_contact(text: str) -> str:
+    """`text` without e-mail addresses and links."""
+    if may_hold_link(text):
+        text = URL_RE.sub(" ", text)
+    if "@" in text:
+        text = EMAIL_RE.sub(" ", text)
+    return text
+
+
 def find_email(text: str) -> str | None:
+    if "@" not in text:
+        return None
     match = EMAIL_RE.search(text)
     return match.group().lower() if match else None
 
@@ -71,8 +90,7 @@ _LINK_HINTS = ("http", "www.", ".com/", ".net/")
 def find_links(text: str) -> list[str]:
     links: list[str] = []
     seen: set[str] = set()
-    lowered = text.lower()
-    if not any(hint in lowered for hint in _LINK_HINTS):  # most CVs: skip the slow scan
+    if not may_hold_link(text):  # most CVs: skip the slow scan
         return links
     for match in URL_RE.finditer(text):
         url = match.group().rstrip(".:)")

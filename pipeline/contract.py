@@ -7,7 +7,7 @@ methods are safe to call from the executor thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -48,6 +48,14 @@ class UnitContext(Protocol):
         """`fn(*args)` for CPU-heavy work: in a worker process when the engine has a
         process pool, else in this thread. `fn` must be a module-level function and its
         arguments and result plain, picklable data."""
+        ...
+
+    def offload_map(self, fn: Callable[[Any], T], items: Sequence[Any]) -> Iterator[T]:
+        """`fn(item)` for each item, in order. With a process pool the calls run ahead
+        of the caller in the pool's processes (a few per process at a time), so the pool
+        stays busy while the caller handles each result; else each runs in this thread
+        when its result is asked for. Close the iterator (or let it go) to drop the calls
+        not yet asked for. `fn` must not raise for one item: return an error instead."""
         ...
 
 

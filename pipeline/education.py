@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from pipeline.dates import YEAR_RE, find_ranges
@@ -67,6 +68,7 @@ def looks_like_institution(text: str) -> bool:
     return _INSTITUTION_RE.search(text) is not None
 
 
+@lru_cache(maxsize=4096)  # a line is asked about by education, certificates and roles
 def find_degree(line: str) -> tuple[str, re.Match[str]] | None:
     if _ANY_DEGREE_RE.search(line) is None:
         return None

@@ -24,6 +24,9 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
+from array import array
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -64,6 +67,8 @@ _SUFFIX_ROLES: tuple[tuple[str, str], ...] = (
     ("ing", "e"), ("ysis", "yst"), ("ology", "ologist"), ("acy", "acist"), ("stry", "st"),
 )  # fmt: skip
 _FIELD_ROLES = {"law": "lawyer", "accounting": "accountant", "accounts": "accountant"}
+# One search says whether any of the spellings above occurs: most titles have none.
+_ANY_PHRASE = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _PHRASES))
 
 
 def _singular(token: str) -> str:
@@ -77,12 +82,14 @@ def _singular(token: str) -> str:
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 
 
+@lru_cache(maxsize=16384)
 def title_tokens(title: str) -> tuple[str, ...]:
     """Normalised tokens of a title: lower case, singular, without seniority or glue words."""
     text = _CAMEL_RE.sub(" ", title)  # "AutomationTesting"
     text = _PAREN_RE.sub(" ", text.lower().replace("&", " and "))
-    for pattern, replacement in _PHRASES:
-        text = pattern.sub(replacement, text)
+    if _ANY_PHRASE.search(text):
+        for pattern, replacement in _PHRASES:
+            text = pattern.sub(replacement, text)
     tokens = [_singular(t) for t in _TOKEN_RE.findall(text)]
     return tuple(t for t in tokens if t not in SENIORITY and t not in _GLUE)
 
@@ -108,6 +115,8 @@ class TitleMatch:
         return [(i, w / total) for i, w in weights]
 
 
+#: An index entry: its tokens (sorted), their IDF weight, the occupations it names.
+Entry = tuple[tuple[str, ...], float, tuple[int, ...]]
 #: Weight of a field-word match against an exact one (its role noun is not the title's).
 FIELD_FACTOR = 0.8
 #: Field words name the occupations with at least this share of the most titles with
@@ -134,48 +143,62 @@ class Occupations:
         assert isinstance(rows, list)
         self.codes: list[str] = [row[0] for row in rows]
         self.titles: list[str] = [row[1] for row in rows]
-        self._index: dict[frozenset[str], tuple[int, ...]] = {}
-        fields: dict[frozenset[str], dict[int, int]] = {}
+        # Entries are compact (tuples of interned tokens, shared member tuples): the
+        # index holds some 44,000 titles and every pipeline process reads it.
+        shared: dict[tuple[int, ...], tuple[int, ...]] = {}
+        keys: dict[tuple[str, ...], tuple[int, ...]] = {}  # one entry per set of tokens
+        fields: dict[tuple[str, ...], dict[int, int]] = {}
         counts: dict[str, int] = {}
         for key, members in titles:
-            head, *rest = key.split()
-            tokens = frozenset([head, *rest])
-            self._index[tokens] = tuple(members)
+            head, *rest = (sys.intern(t) for t in key.split())
+            tokens = tuple(sorted({head, *rest}))
+            keys[tokens] = shared.setdefault(tuple(members), tuple(members))
             for token in tokens:
                 counts[token] = counts.get(token, 0) + 1
             if rest:
-                counts_here = fields.setdefault(frozenset(rest), {})
+                counts_here = fields.setdefault(tuple(sorted(set(rest))), {})
                 for member in members:
                     counts_here[member] = counts_here.get(member, 0) + 1
-        total = len(self._index)
+        total = len(keys)
         self._idf = {t: math.log(total / c) for t, c in counts.items()}
         self._unknown_idf = math.log(total)
         # Each entry is filed under its rarest token: an entry can only be inside a title
         # that has that token, so a lookup checks a few entries instead of thousands.
-        self._by_token: dict[str, list[tuple[frozenset[str], float]]] = {}
-        for tokens in self._index:
-            rarest = min(tokens, key=lambda t: (counts[t], t))
-            weight = sum(self._idf[t] for t in tokens)
-            self._by_token.setdefault(rarest, []).append((tokens, weight))
-        # The same for the field words of entries (all but the role noun), with every
-        # occupation an entry of those field words names.
-        self._fields: dict[frozenset[str], tuple[int, ...]] = {}
-        self._by_field_token: dict[str, list[tuple[frozenset[str], float]]] = {}
+        self._by_token: dict[str, list[Entry]] = {}
+        for tokens, group in keys.items():
+            self._file(self._by_token, tokens, group, counts)
+        # The same for the field words of entries (all but the role noun), with the
+        # occupations typical of those field words.
+        self._by_field_token: dict[str, list[Entry]] = {}
         for words, per_occupation in fields.items():
             top = max(per_occupation.values())
             typical = [i for i, n in per_occupation.items() if n >= top * FIELD_TYPICAL]
-            self._fields[words] = tuple(sorted(typical, key=lambda i: (-per_occupation[i], i)))
-            rarest = min(words, key=lambda t: (counts[t], t))
-            weight = sum(self._idf[t] for t in words)
-            self._by_field_token.setdefault(rarest, []).append((words, weight))
+            typical.sort(key=lambda i: (-per_occupation[i], i))
+            self._file(self._by_field_token, words, tuple(typical), counts)
         heads = data["heads"]
         assert isinstance(heads, list)
         self.heads = frozenset(heads)
         neighbours = data["neighbours"]
         assert isinstance(neighbours, list)
-        self._near: list[dict[int, float]] = [{int(j): v for j, v in row} for row in neighbours]
+        # per occupation: its neighbours' indices (sorted) and closeness, as arrays
+        self._near: list[tuple[array[int], array[float]]] = []
+        for row in neighbours:
+            pairs = sorted((int(j), float(v)) for j, v in row)
+            ids, closeness = [j for j, _ in pairs], [v for _, v in pairs]
+            self._near.append((array("H", ids), array("f", closeness)))
         self._by_code = {code: i for i, code in enumerate(self.codes)}
         self._own: dict[int, frozenset[str]] = {}
+
+    def _file(
+        self,
+        index: dict[str, list[Entry]],
+        tokens: tuple[str, ...],
+        members: tuple[int, ...],
+        counts: dict[str, int],
+    ) -> None:
+        rarest = min(tokens, key=lambda t: (counts[t], t))
+        weight = sum(self._idf[t] for t in tokens)  # sorted tokens: the same sum every run
+        index.setdefault(rarest, []).append((tokens, weight, members))
 
     @classmethod
     def from_files(cls, data_file: Path, titles_file: Path) -> Occupations:
@@ -209,6 +232,7 @@ class Occupations:
                         break
         return found
 
+    @lru_cache(maxsize=16384)  # noqa: B019 - one instance per process, kept for its life
     def match_title(self, title: str) -> TitleMatch | None:
         """The most specific O*NET title whose tokens all occur in `title`, or None."""
         tokens = title_tokens(title)
@@ -224,24 +248,22 @@ class Occupations:
     def _match_tokens(self, tokens: tuple[str, ...]) -> tuple[str, tuple[int, ...], float] | None:
         present = self._variants(tokens)
         roles = [t for t in present if t in self.heads]
-        total = sum(self._idf.get(t, self._unknown_idf) for t in set(tokens))
+        total = sum(self._idf.get(t, self._unknown_idf) for t in sorted(set(tokens)))
         if not roles:
             return self._field_only(present, total) if len(tokens) <= MAX_FIELD_TOKENS else None
         best = _best(present, self._by_token)
-        coverage = min(1.0, best[0] / total) if best else 0.0
-        if best is None or best[1] <= GENERIC_HEADS:
+        coverage = min(1.0, best[1] / total) if best else 0.0
+        if best is None or all(t in GENERIC_HEADS for t in best[0]):
             # "HR Executive": the field words, with whatever role noun O*NET gives them
-            role = best[1] if best is not None else frozenset(roles)
+            role = set(best[0]) if best is not None else set(roles)
             field = _best(present - role, self._by_field_token)
             if field is not None:
-                key_text = " ".join(t for t in present if t in field[1])
-                role_weight = sum(self._idf[t] for t in role)
-                field_coverage = min(1.0, (field[0] + role_weight) / total)
-                return key_text, self._fields[field[1]], field_coverage * FIELD_FACTOR
+                role_weight = sum(self._idf[t] for t in sorted(role))
+                field_coverage = min(1.0, (field[1] + role_weight) / total)
+                return _key_text(present, field[0]), field[2], field_coverage * FIELD_FACTOR
         if best is None:
             return None
-        key_text = " ".join(t for t in present if t in best[1])
-        return key_text, self._index[best[1]], coverage
+        return _key_text(present, best[0]), best[2], coverage
 
     def _field_only(
         self, present: set[str], total: float
@@ -249,26 +271,31 @@ class Occupations:
         """A line that is only a field ("HR", "Human Resources"): the occupations whose
         titles put a role noun after exactly those words, if they explain all of it."""
         field = _best(present, self._by_field_token)
-        if field is None or field[0] < total * FIELD_ONLY_COVERAGE:
+        if field is None or field[1] < total * FIELD_ONLY_COVERAGE:
             return None
-        key_text = " ".join(t for t in present if t in field[1])
-        return key_text, self._fields[field[1]], min(1.0, field[0] / total) * FIELD_FACTOR
+        return _key_text(present, field[0]), field[2], min(1.0, field[1] / total) * FIELD_FACTOR
 
     def similarity(self, a: int, b: int) -> float:
         """How close two occupations are, 0-1: 1 for the same, 0 for unrelated ones."""
-        return 1.0 if a == b else self._near[a].get(b, 0.0)
+        if a == b:
+            return 1.0
+        indices, values = self._near[a]
+        at = bisect_left(indices, b)
+        return float(values[at]) if at < len(indices) and indices[at] == b else 0.0
 
 
-def _best(
-    present: set[str], by_token: dict[str, list[tuple[frozenset[str], float]]]
-) -> tuple[float, frozenset[str]] | None:
+def _best(present: set[str], by_token: dict[str, list[Entry]]) -> Entry | None:
     """The heaviest entry filed under a token of `present` whose tokens all occur in it."""
-    best: tuple[float, frozenset[str]] | None = None
-    for token in present:
-        for key, weight in by_token.get(token, ()):
-            if (best is None or weight > best[0]) and key <= present:
-                best = (weight, key)
+    best: Entry | None = None
+    for token in sorted(present):  # ties go to the first found: one order, one answer
+        for entry in by_token.get(token, ()):
+            if (best is None or entry[1] > best[1]) and all(t in present for t in entry[0]):
+                best = entry
     return best
+
+
+def _key_text(present: set[str], key: tuple[str, ...]) -> str:
+    return " ".join(t for t in sorted(present) if t in key)
 
 
 @lru_cache(maxsize=1)

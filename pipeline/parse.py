@@ -61,6 +61,7 @@ def parse_cv(text: str, *, taxonomy: Taxonomy | None = None, today: date | None 
     protected = empty_protected()
     protected.update(parse_protected(text, today))
     experience = [_job_dict(job) for job in jobs]
+    location = contact.find_location(head + _section_lines(sections, "personal"))
     in_jobs = {(job[key] or "").lower() for job in experience for key in ("title", "company")}
     role_titles = [t for t in find_role_titles(sections, name) if t.lower() not in in_jobs]
     return Profile(
@@ -68,7 +69,7 @@ def parse_cv(text: str, *, taxonomy: Taxonomy | None = None, today: date | None 
         email=contact.find_email(text),
         phone=contact.find_phone(lines[:60]),
         links=contact.find_links(text),
-        location=contact.find_location(head + _section_lines(sections, "personal")),
+        location=location,
         summary=_summary(sections),
         skills=skills,
         skill_evidence=evidence,
@@ -78,7 +79,7 @@ def parse_cv(text: str, *, taxonomy: Taxonomy | None = None, today: date | None 
         languages=_languages(sections),
         certifications=_certifications(sections),
         protected=protected,
-        text_terms=_text_terms(text, name, skills),
+        text_terms=_text_terms(text, name, location, skills),
         headline=role_titles[0] if role_titles else None,
         role_titles=role_titles,
         occupations=infer_occupations(role_titles, recent_titles(experience)),
@@ -93,10 +94,17 @@ def recent_titles(experience: list[dict[str, Any]]) -> list[str]:
     return [j["title"] for j in jobs]
 
 
-def _text_terms(text: str, name: str | None, skills: list[str]) -> dict[str, int]:
-    """Relevance terms without protected attributes, gendered words or the name."""
+def _text_terms(
+    text: str, name: str | None, location: str | None, skills: list[str]
+) -> dict[str, int]:
+    """Relevance terms without protected attributes, gendered words, the name, contact
+    details (emails, links) or the address: none of them may move a score."""
     drop = GENDERED_WORDS | frozenset(tokenize(name or ""))
-    return text_terms(strip_protected(text[:MAX_PROFILE_TEXT]), skills, drop)
+    body = strip_protected(text[:MAX_PROFILE_TEXT])
+    if location:  # where it is written as the address; "University of Leeds" stays
+        body = body.replace(location, " ")
+    body = contact.strip_contact(body)
+    return text_terms(body, skills, drop)
 
 
 def _section_lines(sections: list[Section], name: str) -> list[str]:

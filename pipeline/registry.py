@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
-from pipeline.contract import JSON, PipelineDef, UnitContext, UnitError
+from pipeline.contract import JSON, PipelineDef, UnitContext
 from pipeline.errors import ExtractionError
 from pipeline.extract import extract_document
 from pipeline.parse import parse_cv
@@ -101,7 +102,21 @@ def parse_file(item: JSON) -> JSON:
     return {"profile": profile.to_dict()}
 
 
-def _outcome(item: JSON, cached: dict[str, Any], ctx: UnitContext) -> JSON:
+def screen_file(work: tuple[JSON, JSON]) -> JSON:
+    """Extract, parse and score one file against the posting (in a pool process when the
+    engine has one): the file's result. Never raises: a file that cannot be parsed is a
+    `PARSE_FAILED` result, so one bad file cannot stop its unit."""
+    item, posting = work
+    try:
+        outcome = parse_file(item)
+    except Exception:
+        logger.exception("parsing failed for file %s", item.get("file_id"))
+        outcome = {"error_code": "PARSE_FAILED", "detail": "the file could not be parsed"}
+    return _match_result(posting, item, outcome)
+
+
+def _known_outcome(item: JSON, cached: dict[str, Any]) -> JSON | None:
+    """The outcome of a file that needs no parsing (an intake error, a cached profile)."""
     if item.get("intake_error"):
         error = item["intake_error"]
         return {"error_code": error.get("error_code"), "detail": error.get("detail")}
@@ -112,13 +127,7 @@ def _outcome(item: JSON, cached: dict[str, Any], ctx: UnitContext) -> JSON:
         if "error_code" in hit and "skills" not in hit:
             return {"error_code": hit["error_code"], "detail": hit.get("detail")}
         return {"profile": hit}
-    try:
-        return ctx.offload(parse_file, item)
-    except UnitError:
-        raise
-    except Exception:
-        logger.exception("parsing failed for file %s", item.get("file_id"))
-        return {"error_code": "PARSE_FAILED", "detail": "the file could not be parsed"}
+    return None
 
 
 def _match_result(posting: JSON, item: JSON, outcome: JSON) -> JSON:
@@ -138,24 +147,44 @@ def _match_result(posting: JSON, item: JSON, outcome: JSON) -> JSON:
     }
 
 
+def _results(
+    posting: JSON, files: list[JSON], cached: dict[str, Any], ctx: UnitContext
+) -> Generator[JSON, None, None]:
+    """Each file's result, in order. Files to parse go to the process pool ahead of
+    time, so it stays busy while this thread writes results."""
+    known = [_known_outcome(item, cached) for item in files]
+    work = [(item, posting) for item, outcome in zip(files, known, strict=True) if outcome is None]
+    screened = ctx.offload_map(screen_file, work)
+    try:
+        for item, outcome in zip(files, known, strict=True):
+            yield next(screened) if outcome is None else _match_result(posting, item, outcome)
+    finally:
+        close = getattr(screened, "close", None)
+        if close is not None:
+            close()  # drop the calls submitted ahead and not needed any more
+
+
 def _match_run(payload: JSON, ctx: UnitContext) -> JSON | None:
     posting = payload["posting"]
     files = payload["files"]
     cached = payload.get("cached") or {}
     total = len(files)
-    for index in range(int((ctx.resume or {}).get("next", 0)), total):
-        if ctx.cancelled():
-            return None
-        item = files[index]
-        result = _match_result(posting, item, _outcome(item, cached, ctx))
-        ctx.put_result(f"file:{item['file_id']}", result)
-        name = (result["profile"] or {}).get("name")
-        event_keys = ("file_id", "filename", "status", "error_code", "detail", "score")
-        # the score of a file alone: final once the pool is scored together at the end
-        ctx.emit("job.file", {**{k: result[k] for k in event_keys}, "name": name,
-                              "provisional": True})  # fmt: skip
-        ctx.report(index + 1, total, "parsing", item["filename"])
-        ctx.checkpoint({"next": index + 1})
+    start = int((ctx.resume or {}).get("next", 0))
+    results = _results(posting, files[start:], cached, ctx)
+    try:
+        for index, result in enumerate(results, start):
+            if ctx.cancelled():
+                return None
+            ctx.put_result(f"file:{result['file_id']}", result)
+            name = (result["profile"] or {}).get("name")
+            event_keys = ("file_id", "filename", "status", "error_code", "detail", "score")
+            # the score of a file alone: final once the pool is scored together at the end
+            ctx.emit("job.file", {**{k: result[k] for k in event_keys}, "name": name,
+                                  "provisional": True})  # fmt: skip
+            ctx.report(index + 1, total, "parsing", result["filename"])
+            ctx.checkpoint({"next": index + 1})
+    finally:
+        results.close()
     return None
 
 

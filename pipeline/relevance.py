@@ -41,7 +41,11 @@ def text_terms(
 ) -> dict[str, int]:
     """The most frequent terms of `text` (never those in `drop`), plus one `skill:` term
     per canonical skill."""
-    counts = Counter(tokenize(text, drop))
+    # count every token, then drop the few distinct ones that are not terms: the same
+    # counts (and order of first use) as filtering each token, with far fewer lookups
+    counts = Counter(_TOKEN_RE.findall(text.lower()))
+    for term in [t for t in counts if len(t) < 2 or t in STOPWORDS or t in drop]:
+        del counts[term]
     terms = dict(counts.most_common(MAX_TERMS))
     for skill in skills:
         terms["skill:" + skill.lower()] = 1

@@ -70,8 +70,6 @@ def _title_part(line: str) -> tuple[str, bool] | None:
     lowered = text.lower()
     if "@" in text or "www" in lowered or ":" in text or "experience" in lowered:
         return None
-    if find_degree(text) or looks_like_institution(text):
-        return None  # "B.Tech Computer Science", "Institute of Technology"
     if set(lowered.split()) <= LAYOUT_WORDS or _PAST_VERB_RE.match(text):
         return None  # "Company", "Project Details"; "Organized weekly training"
     if lowered.split()[-1].strip(".,") in COMPANY_WORDS:
@@ -96,6 +94,12 @@ def reads_as_role(line: str) -> bool:
 def is_layout_title(title: str) -> bool:
     """Whether a parsed title is only layout words ("Company", "Description")."""
     return set(title.lower().replace("-", " ").split()) <= LAYOUT_WORDS
+
+
+def _schooling(text: str) -> bool:
+    """A degree or a school, not a role: "B.Tech Computer Science", "Institute of
+    Technology" (checked after the title reading, which rules out most lines sooner)."""
+    return find_degree(text) is not None or looks_like_institution(text)
 
 
 def _standalone(lines: list[str], index: int) -> bool:
@@ -124,7 +128,7 @@ def find_role_titles(
             if part.lower() == skip or part.lower() in seen:
                 continue
             match = occupations.match_title(part)
-            if match is None or match.coverage < MIN_COVERAGE:
+            if match is None or match.coverage < MIN_COVERAGE or _schooling(part):
                 continue
             alone = whole and _standalone(section.lines, index)
             if (match.field_only or part[0].islower()) and not alone:
@@ -177,7 +181,9 @@ def infer_occupations(
             scores[index] = scores.get(index, 0.0) + share
             if share > source.get(index, (0.0, ""))[0]:
                 source[index] = (share, title)
-    best = sorted(scores, key=lambda i: (-scores[i], occupations.codes[i]))[:MAX_OCCUPATIONS]
+    # rounded before sorting, so float noise never reorders equal evidence
+    best = sorted(scores, key=lambda i: (-round(scores[i], 6), occupations.codes[i]))
+    best = best[:MAX_OCCUPATIONS]
     return [
         {
             "code": occupations.codes[i],

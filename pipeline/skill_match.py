@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pipeline.relevance import tokenize
@@ -145,6 +146,11 @@ class SkillIndex:
         return None
 
 
+@lru_cache(maxsize=4096)
+def _known(taxonomy: Taxonomy, skill: str) -> bool:
+    return taxonomy.canonical(skill) is not None
+
+
 def skills_score(
     wanted: list[str], index: SkillIndex, weights: dict[str, float], taxonomy: Taxonomy
 ) -> tuple[float, list[dict[str, str]], list[str]]:
@@ -155,7 +161,7 @@ def skills_score(
     missing: list[str] = []
     total = 0.0
     for skill in wanted:
-        found = index.find(skill, known=taxonomy.canonical(skill) is not None)
+        found = index.find(skill, known=_known(taxonomy, skill))
         if found is None:
             missing.append(skill)
             continue

@@ -7,7 +7,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.contact import EMAIL_RE, URL_RE
+from pipeline.contact import strip_contact
 from pipeline.taxonomy import Taxonomy
 
 _YEARS_AFTER_RE = re.compile(
@@ -82,8 +82,8 @@ def _hits_by_line(
         if not info.text.strip():
             continue
         text = info.text
-        if "/" in text or "www" in text or "@" in text or ".com" in text:
-            text = EMAIL_RE.sub(" ", URL_RE.sub(" ", text))
+        if "/" in text or "@" in text or "www" in text:
+            text = strip_contact(text)
         this_context = info.section in SKILL_CONTEXT_SECTIONS
         if run and this_context != context:
             search(context)

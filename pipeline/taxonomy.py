@@ -23,6 +23,7 @@ _LIST_GAP_RE = re.compile(r"^(?:[\s,;/|&+•·*()\-\u2013:]|\band\b|\bor\b)*$", 
 _LIST_LINE_RE = re.compile(r"[,;|•·]")
 
 
+@lru_cache(maxsize=16384)  # skill names recur across CVs and postings
 def normalize(name: str) -> str:
     """The lookup key of a name: its lower-case tokens joined by spaces."""
     return " ".join(TOKEN_RE.findall(name.lower().replace("\u2019", "'")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -18,8 +19,18 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from api.config import secret_file
 
+#: the most pipeline processes "auto" starts (more cores are left to other processes)
+MAX_AUTO_PROCESSES = 8
 #: the value an earlier .env.example shipped with: refused in every environment
 EXAMPLE_SECRET = "change-me-this-is-the-shipped-development-secret-key"
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, else the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class Settings(BaseSettings):
@@ -32,9 +43,13 @@ class Settings(BaseSettings):
     app_name: str = "cvmatch"
     environment: Literal["development", "test", "production"] = "development"
     base_url: str = Field(
-        default="http://localhost:8000",
-        description="The service's own public origin; the console runs there.",
+        default="",
+        description="The service's own public origin; the console runs there. "
+        "Unset, it follows HOST and PORT.",
     )
+    #: where `make run` serves; BASE_URL follows them unless set
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
 
     # database
     database_url: str = "sqlite+aiosqlite:///./data/cvmatch.db"
@@ -51,12 +66,15 @@ class Settings(BaseSettings):
     secret_key_file: Path = Path("./data/secret_key")
     access_token_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
     download_url_seconds: int = Field(default=600, ge=10, le=86400)
+    #: how long the file links in CSV and XLSX exports stay valid
+    export_link_seconds: int = Field(default=30 * 86400, ge=60, le=366 * 86400)
     min_password_length: int = Field(default=10, ge=8, le=128)
 
     # http
     cors_origins: Annotated[list[str], NoDecode] = [
         "http://localhost:4200",
         "http://localhost:3000",
+        "http://localhost:5173",
     ]
     trusted_proxies: Annotated[list[str], NoDecode] = []
 
@@ -85,11 +103,15 @@ class Settings(BaseSettings):
     sse_keepalive_seconds: float = Field(default=15.0, gt=0, le=300)
 
     # jobs
-    worker_concurrency: int = Field(default=2, ge=1, le=256)
+    #: units one process runs at once; "auto": at least 2, and enough to keep every
+    #: pipeline process busy
+    worker_concurrency: Annotated[int, Field(ge=1, le=256)] | Literal["auto"] = "auto"
     executor_threads: int = Field(default=4, ge=1, le=256)
-    #: worker processes for CPU-heavy pipeline steps (`ctx.offload`); 0 runs them in the
-    #: unit's executor thread, which shares this process's GIL with the event loop
-    pipeline_processes: int = Field(default=0, ge=0, le=64)
+    #: worker processes for CPU-heavy pipeline steps (`ctx.offload`). "auto" (the
+    #: default) starts one per core on a machine with two or more (at most 8) and none on
+    #: one core; 0 runs them in the unit's executor thread, which shares this process's
+    #: GIL with the event loop
+    pipeline_processes: Annotated[int, Field(ge=0, le=64)] | Literal["auto"] = "auto"
     #: a unit's events (`job.file`, `job.log`) are written and pushed this soon after
     #: they happen; larger values batch more per transaction (faster screenings on a
     #: database with slow commits, slower live updates)
@@ -177,6 +199,14 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _default_base_url(self) -> Settings:
+        if not self.base_url:
+            host = self.host if self.host not in {"", "0.0.0.0", "::"} else "localhost"
+            host = f"[{host}]" if ":" in host else host
+            self.base_url = f"http://{host}:{self.port}"
+        return self
+
+    @model_validator(mode="after")
     def _production_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key is None:
             raise ValueError(
@@ -208,6 +238,21 @@ class Settings(BaseSettings):
     @property
     def max_request_bytes(self) -> int:
         return self.max_request_mb * 1024 * 1024
+
+    @property
+    def pipeline_process_count(self) -> int:
+        """PIPELINE_PROCESSES resolved: "auto" is one per usable core from two cores up."""
+        if self.pipeline_processes != "auto":
+            return self.pipeline_processes
+        cores = usable_cores()
+        return 0 if cores < 2 else min(cores, MAX_AUTO_PROCESSES)
+
+    @property
+    def unit_concurrency(self) -> int:
+        """WORKER_CONCURRENCY resolved: "auto" keeps every pipeline process busy."""
+        if self.worker_concurrency != "auto":
+            return self.worker_concurrency
+        return max(2, self.pipeline_process_count)
 
 
 def with_secret_key(settings: Settings) -> Settings:

@@ -45,8 +45,12 @@ async def download_file(
     bearer: Annotated[str | None, Security(oauth2_scheme)] = None,
     api_key: Annotated[str | None, Security(api_key_scheme)] = None,
     sig: Annotated[str | None, Query(max_length=200)] = None,
+    inline: bool = False,
 ) -> FileResponse:
-    """The original file: for its owner, or with the signed `download_url`'s `?sig=`."""
+    """The original file: for its owner, or with the signed `download_url`'s `?sig=`.
+
+    `?inline=true` asks the browser to show it (the console frames PDFs) instead of
+    saving it."""
     owner: User | None = None
     if bearer or api_key or sig is None:
         owner = await user_service.resolve_credentials(
@@ -55,4 +59,9 @@ async def download_file(
     found = await candidate_service.candidate_file(
         session=session, settings=settings, candidate_id=candidate_id, owner=owner, sig=sig
     )
-    return FileResponse(found.path, media_type=found.content_type, filename=found.filename)
+    return FileResponse(
+        found.path,
+        media_type=found.content_type,
+        filename=found.filename,
+        content_disposition_type="inline" if inline else "attachment",
+    )

@@ -16,7 +16,13 @@ from api.core.errors import ForbiddenError
 from api.entity.user import User
 from api.recruiting import user as user_service
 
-oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token",
+    auto_error=False,
+    description="Log in with your account: type your **email address** in the `username` "
+    "field (OAuth2 names it so) and your password below it. Leave client_id and "
+    "client_secret empty.",
+)
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 

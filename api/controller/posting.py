@@ -1,4 +1,4 @@
-"""Postings, their screenings, rescoring and the ranked candidates."""
+"""Postings, their screenings and rescoring (the ranked candidates: shortlist.py)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
 from api.controller.deps import CurrentUser, QueueDep, SessionDep, SettingsDep
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from api.recruiting import candidate as candidate_service
 from api.recruiting import file as file_service
 from api.recruiting import posting as posting_service
 from api.recruiting import screening as screening_service
-from api.schema.candidate import CandidateSummary
 from api.schema.common import Page, error_responses
 from api.schema.job import JobRead
 from api.schema.posting import PostingCreate, PostingRead, PostingUpdate, ScreeningCreate
@@ -180,46 +177,3 @@ async def rescore(
     )
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return JobRead.model_validate(job)
-
-
-@router.get(
-    "/{posting_id}/candidates",
-    response_model=Page[CandidateSummary],
-    responses={**error_responses(401, 404, 422), 200: {"content": {"text/csv": {}}}},
-)
-async def list_candidates(
-    posting_id: str,
-    request: Request,
-    user: CurrentUser,
-    session: SessionDep,
-    settings: SettingsDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: str | None = None,
-    min_score: Annotated[float | None, Query(ge=0, le=100, allow_inf_nan=False)] = None,
-    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
-) -> Any:
-    """The ranking, best first; `?format=csv` or `Accept: text/csv` for the whole list."""
-    if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
-        await posting_service.get_posting(session=session, owner=user, posting_id=posting_id)
-        lines = candidate_service.ranking_csv(
-            sessionmaker=request.app.state.sessionmaker,
-            settings=settings,
-            posting_id=posting_id,
-            min_score=min_score,
-        )
-        disposition = f'attachment; filename="ranking-{posting_id}.csv"'
-        return StreamingResponse(
-            lines,
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": disposition},
-        )
-    items, next_cursor = await candidate_service.list_ranking(
-        session=session,
-        settings=settings,
-        owner=user,
-        posting_id=posting_id,
-        limit=limit,
-        cursor=cursor,
-        min_score=min_score,
-    )
-    return Page(items=items, next_cursor=next_cursor)

@@ -5,7 +5,8 @@
 - Swagger UI (`/docs`) runs one inline script: it is allowed by its SHA-256 hash,
   computed from the page itself, never by `'unsafe-inline'`;
 - ReDoc (`/redoc`) starts a Web Worker from a `blob:` URL and injects its styles;
-- everything else (JSON, files) gets `default-src 'none'`: nothing to run there.
+- everything else (JSON, files) gets `default-src 'none'`: nothing to run there;
+  a candidate's original file may be framed by the console itself (its PDF preview).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ COMMON = {
     "cross-origin-opener-policy": "same-origin",
 }
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+FRAMEABLE_CSP = "default-src 'none'; frame-ancestors 'self'"
+_FRAMEABLE = re.compile(r"^/api/v1/candidates/[^/]+/file$")
 _BASE = "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
 
@@ -61,6 +64,8 @@ def _area(path: str) -> str:
         return "console"
     if path in DOCS_PATHS:
         return "docs"
+    if _FRAMEABLE.match(path):
+        return "file"
     return "api"
 
 
@@ -84,9 +89,15 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                if area == "file":
+                    headers["x-frame-options"] = "SAMEORIGIN"
                 self._common(headers)
                 headers["content-security-policy"] = (
-                    console_csp(host) if area == "console" else API_CSP
+                    console_csp(host)
+                    if area == "console"
+                    else FRAMEABLE_CSP
+                    if area == "file"
+                    else API_CSP
                 )
             await send(message)
 

@@ -1,33 +1,25 @@
-"""Candidates: the ranking of a posting, full profiles, CSV export and file downloads."""
+"""Candidates: summaries, full profiles with their neighbours in the ranking, file downloads."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config.settings import Settings
 from api.core import security
-from api.core.errors import NotFoundError, UnauthenticatedError, ValidationFailedError
-from api.core.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
+from api.core.errors import NotFoundError, UnauthenticatedError
 from api.entity.candidate import Candidate
 from api.entity.file import StoredFile
 from api.entity.user import User
-from api.recruiting import posting as posting_service
 from api.recruiting.filestore import store_for
 from api.schema.candidate import CandidateRead, CandidateSummary, profile_fields
 from pipeline import sniff
-from pipeline.components import COMPONENTS
 
-CSV_PAGE = 500
-#: scores are rounded to 0.1; MariaDB keeps FLOAT in single precision
-SCORE_EPSILON = 1e-3
+EDUCATION_ORDER = {"high_school": 1, "diploma": 2, "bachelor": 3, "master": 4, "doctorate": 5}
 
 
 @dataclass(frozen=True)
@@ -37,8 +29,13 @@ class Download:
     content_type: str
 
 
-def download_path(candidate_id: str, settings: Settings) -> str:
-    """The signed link to a candidate's original file, valid `download_url_seconds`."""
+def download_path(candidate_id: str, settings: Settings, *, for_export: bool = False) -> str:
+    """The signed link to a candidate's original file, valid `download_url_seconds`
+    (`export_link_seconds` for the links written into exports)."""
+    if for_export:
+        settings = settings.model_copy(
+            update={"download_url_seconds": settings.export_link_seconds}
+        )
     sig = security.sign_download(resource=_resource(candidate_id), settings=settings)
     return f"/api/v1/candidates/{candidate_id}/file?sig={sig}"
 
@@ -63,114 +60,6 @@ def summary(candidate: Candidate, settings: Settings) -> CandidateSummary:
     )
 
 
-def _ranking_query(posting_id: str, min_score: float | None) -> Select[Candidate]:
-    query = select(Candidate).where(Candidate.posting_id == posting_id)
-    if min_score is not None:
-        query = query.where(Candidate.score >= min_score - SCORE_EPSILON)
-    return query.order_by(Candidate.rank, Candidate.id)
-
-
-def _after(query: Select[Candidate], cursor: str) -> Select[Candidate]:
-    rank, ident = decode_cursor(cursor, 2)
-    if not isinstance(rank, int) or not isinstance(ident, str):
-        raise ValidationFailedError("Invalid cursor", error_code="INVALID_CURSOR")
-    return query.where(
-        (Candidate.rank > rank) | ((Candidate.rank == rank) & (Candidate.id > ident))
-    )
-
-
-async def list_ranking(
-    *,
-    session: AsyncSession,
-    settings: Settings,
-    owner: User,
-    posting_id: str,
-    limit: int = DEFAULT_LIMIT,
-    cursor: str | None = None,
-    min_score: float | None = None,
-) -> tuple[list[CandidateSummary], str | None]:
-    """The posting's candidates by score (highest first), keyset-paged by rank."""
-    await posting_service.get_posting(session=session, owner=owner, posting_id=posting_id)
-    query = _ranking_query(posting_id, min_score)
-    if cursor:
-        query = _after(query, cursor)
-    rows = list(await session.scalars(query.limit(limit + 1)))
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1].rank, rows[-1].id)
-    return [summary(row, settings) for row in rows], next_cursor
-
-
-def _safe_cell(value: Any) -> Any:
-    """Keep spreadsheets from running CV text as a formula."""
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + value
-    return value
-
-
-def _csv_row(candidate: Candidate, settings: Settings) -> list[Any]:
-    breakdown = candidate.breakdown or {}
-    points = [(breakdown.get(name) or {}).get("points", 0.0) for name in COMPONENTS]
-    matched = "; ".join(item["skill"] for item in candidate.matched_skills or [])
-    link = settings.base_url.rstrip("/") + download_path(candidate.id, settings)
-    cells = [
-        candidate.rank,
-        candidate.name,
-        candidate.email,
-        round(candidate.score, 1),
-        *points,
-        matched,
-        "; ".join(candidate.missing_skills or []),
-        sniff.sanitize_filename(candidate.filename),
-        link,
-    ]
-    return [_safe_cell(cell) for cell in cells]
-
-
-def _csv_line(row: list[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(row)
-    return buffer.getvalue()
-
-
-async def ranking_csv(
-    *,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    posting_id: str,
-    min_score: float | None = None,
-) -> AsyncIterator[str]:
-    """The whole ranking as CSV lines, read page by page with a session of its own.
-
-    Check ownership (`get_posting`) before streaming this.
-    """
-    header = [
-        "rank",
-        "name",
-        "email",
-        "score",
-        *COMPONENTS,
-        "matched_skills",
-        "missing_skills",
-        "filename",
-        "download_url",
-    ]
-    yield _csv_line(header)
-    cursor: str | None = None
-    while True:
-        async with sessionmaker() as session:
-            query = _ranking_query(posting_id, min_score)
-            if cursor:
-                query = _after(query, cursor)
-            rows = list(await session.scalars(query.limit(CSV_PAGE)))
-        for row in rows:
-            yield _csv_line(_csv_row(row, settings))
-        if len(rows) < CSV_PAGE:
-            return
-        cursor = encode_cursor(rows[-1].rank, rows[-1].id)
-
-
 async def get_candidate(
     *, session: AsyncSession, settings: Settings, owner: User, candidate_id: str
 ) -> CandidateRead:
@@ -180,11 +69,43 @@ async def get_candidate(
     )
     if candidate is None:
         raise NotFoundError("Candidate not found")
-    return CandidateRead(
+    profile = candidate.profile or {}
+    previous_id, next_id = await _neighbours(session, candidate)
+    fields = {
         **summary(candidate, settings).model_dump(),
-        posting_id=candidate.posting_id,
-        **profile_fields(candidate.profile or {}),
+        **profile_fields(profile),
+        "years_experience": profile.get("total_years_experience"),
+        "education_level": highest_education(profile.get("education")),
+    }
+    return CandidateRead(
+        **fields, posting_id=candidate.posting_id, previous_id=previous_id, next_id=next_id
     )
+
+
+def highest_education(items: Any) -> str | None:
+    """The highest `level` in a profile's education list."""
+    levels = [i.get("level") for i in items or [] if isinstance(i, dict)]
+    known = [level for level in levels if level in EDUCATION_ORDER]
+    return max(known, key=EDUCATION_ORDER.__getitem__) if known else None
+
+
+async def _neighbours(session: AsyncSession, candidate: Candidate) -> tuple[str | None, str | None]:
+    """The candidates ranked just above and just below (ranks tie-break by id)."""
+    rank, ident = candidate.rank or 0, candidate.id
+    same = Candidate.posting_id == candidate.posting_id
+    above = await session.scalar(
+        select(Candidate.id)
+        .where(same, (Candidate.rank < rank) | ((Candidate.rank == rank) & (Candidate.id < ident)))
+        .order_by(Candidate.rank.desc(), Candidate.id.desc())
+        .limit(1)
+    )
+    below = await session.scalar(
+        select(Candidate.id)
+        .where(same, (Candidate.rank > rank) | ((Candidate.rank == rank) & (Candidate.id > ident)))
+        .order_by(Candidate.rank, Candidate.id)
+        .limit(1)
+    )
+    return above, below
 
 
 async def candidate_file(

@@ -12,7 +12,7 @@ from api.core.pagination import DEFAULT_LIMIT, decode_time_cursor, encode_cursor
 from api.entity.job import Job
 from api.entity.posting import Posting
 from api.entity.user import User
-from api.schema.posting import PostingCreate, PostingUpdate
+from api.schema.posting import PostingCreate, PostingDraft, PostingPreview, PostingUpdate
 from pipeline.score import resolve_posting
 
 #: fields the owner may set; when unset they are derived from the description
@@ -50,6 +50,18 @@ def _apply(posting: Posting, spec: dict[str, Any], weights: dict[str, float] | N
     posting.location = spec["location"]
     posting.weights = weights
     posting.spec = spec
+
+
+def preview_posting(data: PostingDraft) -> PostingPreview:
+    """The skills, years and education read from a draft's text; nothing is saved."""
+    values = {"title": data.title or "Untitled", "description": data.description}
+    spec = _resolve(values, set())
+    return PostingPreview(
+        required_skills=list(spec["required_skills"]),
+        preferred_skills=list(spec["preferred_skills"]),
+        min_years_experience=spec["min_years_experience"],
+        education_level=spec["education_level"],
+    )
 
 
 async def create_posting(*, session: AsyncSession, owner: User, data: PostingCreate) -> Posting:

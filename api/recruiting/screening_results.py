@@ -12,9 +12,9 @@ import logging
 import weakref
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -117,9 +117,15 @@ def _candidate_row(job: Job, value: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _record_batch(
-    session: AsyncSession, job: Job, rows: list[JobResult], errors: Counter[str]
+    session: AsyncSession,
+    job: Job,
+    rows: list[JobResult],
+    errors: Counter[str],
+    profiles: dict[str, dict[str, Any]],
 ) -> int:
-    """Cache and upsert one batch of `file:` results; write `candidate_id` back."""
+    """Cache and upsert one batch of `file:` results, adding each new candidate's profile
+    to `profiles`; write `candidate_id` back into the results and drop their copy of the
+    profile, which the candidate and the profile cache now hold."""
     cache = [row for r in rows if (row := _cache_row(r.value)) is not None]
     if cache:
         stmt = _upsert(session, ProfileCache.__table__, ["sha256", "parser_version"], [])
@@ -140,13 +146,23 @@ async def _record_batch(
         )
     )
     ids: dict[str, str] = {str(row[0]): str(row[1]) for row in found}
-    changes = [
-        {"id": r.id, "value": {**r.value, "candidate_id": ids.get(r.value["file_id"])}}
-        for r in good
-        if r.value.get("candidate_id") != ids.get(r.value["file_id"])
-    ]
-    if changes:
-        await session.execute(update(JobResult), changes)
+    for r in good:
+        if (ident := ids.get(r.value["file_id"])) is not None:
+            profiles[ident] = r.value["profile"]
+    # In the database, so the profiles are not sent back and forth once more.
+    table = cast(Table, JobResult.__table__)
+    slim = (
+        update(table)
+        .where(table.c.id == bindparam("result_id"))
+        .values(value=func.json_remove(
+            func.json_set(table.c.value, "$.candidate_id", bindparam("candidate_id")),
+            "$.profile",
+        ))
+    )  # fmt: skip
+    await session.execute(
+        slim,
+        [{"result_id": r.id, "candidate_id": ids.get(r.value["file_id"])} for r in good],
+    )
     return len(good)
 
 
@@ -155,6 +171,7 @@ async def record_match(session: AsyncSession, job: Job) -> dict[str, Any]:
     async with _posting_lock(job.posting_id):
         posting = await _locked_posting(session, job)
         errors: Counter[str] = Counter()
+        profiles: dict[str, dict[str, Any]] = {}
         files = candidates = 0
         last_id = 0
         while True:
@@ -175,8 +192,8 @@ async def record_match(session: AsyncSession, job: Job) -> dict[str, Any]:
             last_id = rows[-1].id
             files += len(rows)
             if posting is not None:
-                candidates += await _record_batch(session, job, rows, errors)
-        pool = await rescore_pool(session, posting) if posting is not None else 0
+                candidates += await _record_batch(session, job, rows, errors, profiles)
+        pool = await rescore_pool(session, posting, profiles) if posting is not None else 0
         await session.commit()
     summary = {
         "files": files,
@@ -197,16 +214,29 @@ async def _locked_posting(session: AsyncSession, job: Job) -> Posting | None:
     )
 
 
-async def pool_profiles(session: AsyncSession, posting_id: str) -> list[dict[str, Any]]:
-    rows = await session.execute(
-        select(Candidate.id, Candidate.profile).where(Candidate.posting_id == posting_id)
-    )
-    return [{"candidate_id": ident, "profile": profile} for ident, profile in rows]
+async def pool_profiles(
+    session: AsyncSession, posting_id: str, known: dict[str, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Every candidate of the posting with its profile; those in `known` (candidate id ->
+    profile, already in memory) are not read again."""
+    known = known or {}
+    ids = list(await session.scalars(
+        select(Candidate.id).where(Candidate.posting_id == posting_id).order_by(Candidate.id)
+    ))  # fmt: skip
+    profiles = {ident: known[ident] for ident in ids if ident in known}
+    for chunk in _batches([ident for ident in ids if ident not in known]):
+        rows = await session.execute(
+            select(Candidate.id, Candidate.profile).where(Candidate.id.in_(chunk))
+        )
+        profiles.update((ident, profile) for ident, profile in rows)
+    return [{"candidate_id": ident, "profile": profiles[ident]} for ident in ids]
 
 
-async def rescore_pool(session: AsyncSession, posting: Posting) -> int:
+async def rescore_pool(
+    session: AsyncSession, posting: Posting, known: dict[str, dict[str, Any]] | None = None
+) -> int:
     """Score every candidate of the posting together, then rank them (no commit)."""
-    pool = await pool_profiles(session, posting.id)
+    pool = await pool_profiles(session, posting.id, known)
     scores = await asyncio.to_thread(score_pool, posting.spec, [p["profile"] for p in pool])
     await write_scores(
         session, posting.id, {p["candidate_id"]: s for p, s in zip(pool, scores, strict=True)}
@@ -220,11 +250,10 @@ async def write_scores(
     """Store scores and assign ranks 1..n by score (highest first); equal scores by the
     file's SHA-256, so the same files rank the same in any upload order."""
     now = utcnow()
-    hashes = dict(
-        (await session.execute(
-            select(Candidate.id, Candidate.sha256).where(Candidate.posting_id == posting_id)
-        )).tuples().all()
-    )  # fmt: skip
+    rows = await session.execute(
+        select(Candidate.id, Candidate.sha256).where(Candidate.posting_id == posting_id)
+    )
+    hashes: dict[str, str] = {row[0]: row[1] for row in rows.all()}
     order = sorted(scores, key=lambda i: (-scores[i]["score"], hashes.get(i, ""), i))
     changes = [
         {

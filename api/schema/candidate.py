@@ -50,6 +50,11 @@ class CandidateSummary(BaseModel):
     matched_skills: list[MatchedSkill]
     missing_skills: list[str]
     download_url: str = Field(description="A short-lived signed link to the original file.")
+    years_experience: float | None = Field(
+        default=None, description="Years of work the CV's dated jobs add up to."
+    )
+    education_level: str | None = Field(default=None, description="The highest level found.")
+    location: str | None = None
 
 
 class ExperienceItem(BaseModel):
@@ -67,11 +72,17 @@ class EducationItem(BaseModel):
     graduation_year: int | None = None
 
 
+class SkillEvidence(BaseModel):
+    skill: str
+    evidence: str | None = Field(default=None, description="The CV line it was read from.")
+    years: float | None = None
+    last_used: int | None = None
+
+
 class CandidateRead(CandidateSummary):
     posting_id: str
     phone: str | None
     links: list[str]
-    location: str | None
     summary: str | None
     skills: list[str]
     experience: list[ExperienceItem]
@@ -86,6 +97,11 @@ class CandidateRead(CandidateSummary):
     occupations: list[Occupation] = Field(
         default_factory=list, description="The O*NET occupations the CV's titles name, best first."
     )
+    skill_evidence: list[SkillEvidence] = Field(
+        default_factory=list, description="Each skill found with the line it was read from."
+    )
+    previous_id: str | None = Field(default=None, description="The candidate ranked above.")
+    next_id: str | None = Field(default=None, description="The candidate ranked below.")
 
 
 def profile_fields(profile: dict[str, Any]) -> dict[str, Any]:
@@ -104,10 +120,12 @@ def profile_fields(profile: dict[str, Any]) -> dict[str, Any]:
         "headline",
         "role_titles",
         "occupations",
+        "skill_evidence",
     )
     defaults: dict[str, Any] = {
         "role_titles": [],
         "occupations": [],
+        "skill_evidence": [],
         "links": [],
         "skills": [],
         "experience": [],

@@ -86,6 +86,22 @@ class PostingRead(BaseModel):
         return cls(**data, weights=posting.spec.get("weights") or {})
 
 
+class PostingDraft(RequestModel):
+    """A posting's text, read before it is saved."""
+
+    title: str = Field(default="", max_length=200)
+    description: str = Field(min_length=1, max_length=50_000)
+
+
+class PostingPreview(BaseModel):
+    """What cvmatch reads from a description when the skills are left to it."""
+
+    required_skills: list[str]
+    preferred_skills: list[str]
+    min_years_experience: float | None
+    education_level: str | None
+
+
 class ScreeningCreate(RequestModel):
     """Screen files the caller already uploaded."""
 

@@ -153,3 +153,11 @@ async def test_api_keys_paginate(client: httpx.AsyncClient, make_user: UserFacto
     assert sorted(seen) == [f"k{i}" for i in range(5)]
     bad = await client.get("/api/v1/auth/api-keys", params={"cursor": "!!"}, headers=auth(user))
     assert_envelope(bad, 422, "INVALID_CURSOR")
+
+
+async def test_swagger_says_the_username_is_the_email(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    schemes = schema["components"]["securitySchemes"]
+    password = next(s for s in schemes.values() if s.get("type") == "oauth2")
+    assert "email address" in password["description"]
+    assert "username" in password["description"]

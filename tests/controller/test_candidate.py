@@ -134,6 +134,23 @@ async def test_downloads_need_the_owner_or_a_signed_link(
     )
 
 
+async def test_the_console_may_frame_an_original_file_inline(
+    client: httpx.AsyncClient, make_user: UserFactory, tmp_path: Path
+) -> None:
+    owner = await make_user()
+    summary, original = await _screen_one(client, auth(owner), tmp_path)
+    shown = await client.get(summary["download_url"] + "&inline=true")
+    assert shown.status_code == 200 and shown.content == original
+    assert shown.headers["content-disposition"].startswith("inline;")
+    # framed by the service's own pages only, never by another site
+    assert shown.headers["x-frame-options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in shown.headers["content-security-policy"]
+    saved = await client.get(summary["download_url"])
+    assert saved.headers["content-disposition"].startswith("attachment;")
+    other = await client.get(f"/api/v1/candidates/{summary['id']}", headers=auth(owner))
+    assert other.headers["x-frame-options"] == "DENY"
+
+
 async def test_equal_scores_rank_by_file_hash_in_any_upload_order(
     client: httpx.AsyncClient, make_user: UserFactory
 ) -> None:

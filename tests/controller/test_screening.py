@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from api.config.settings import Settings
+from api.entity.candidate import Candidate
+from api.entity.job import JobResult
 from tests.conftest import UserFactory, auth
 from tests.controller.screening_support import (
     EXE_BYTES,
@@ -137,3 +141,32 @@ async def test_screening_by_file_ids(
     assert len(ranking["items"]) == 3
     assert [c["rank"] for c in ranking["items"]] == [1, 2, 3]
     assert files_under(tmp_path / "uploads" / "tmp") == set()
+
+
+async def test_a_finished_screening_keeps_each_profile_once_per_candidate(
+    client: httpx.AsyncClient, app: Any, make_user: UserFactory, tmp_path: Path
+) -> None:
+    """After a screening ends its results name their candidates and no longer hold the
+    profiles, which the candidates and the profile cache keep."""
+    user = await make_user()
+    posting = await create_posting(client, auth(user))
+    body, headers = multipart(mixed_cvs(tmp_path, 3))
+    response = await client.post(
+        f"/api/v1/postings/{posting['id']}/screenings", content=body,
+        headers={**headers, **auth(user)},
+    )  # fmt: skip
+    job = await wait_job(client, auth(user), response.json()["id"])
+    assert job["status"] == "succeeded"
+    async with app.state.sessionmaker() as session:
+        values = list(await session.scalars(
+            select(JobResult.value).where(JobResult.job_id == job["id"])
+        ))  # fmt: skip
+        candidates = dict((await session.execute(
+            select(Candidate.id, Candidate.profile).where(Candidate.posting_id == posting["id"])
+        )).all())  # fmt: skip
+    files = [v for v in values if "file_id" in v]
+    assert len(files) == 3 and all("profile" not in v for v in files)
+    assert {v["candidate_id"] for v in files} == set(candidates)
+    assert all(profile["skills"] for profile in candidates.values())
+    listed = await job_results(client, auth(user), job["id"])
+    assert {r["candidate_id"] for r in listed.values()} == set(candidates)

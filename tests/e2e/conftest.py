@@ -46,11 +46,33 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+def _database_url(tmp: Path) -> str:
+    """E2E_DATABASE_URL; in the MariaDB pass (TEST_DATABASE_URL) a fresh database of the
+    browser tests' own next to the suite's; SQLite otherwise."""
+    if os.environ.get("E2E_DATABASE_URL"):
+        return os.environ["E2E_DATABASE_URL"]
+    mysql = os.environ.get("TEST_DATABASE_URL", "")
+    if mysql.startswith("mysql"):
+        import asyncio
+
+        from sqlalchemy.engine import make_url
+
+        from tests.support.database import recreate_mysql_database
+
+        url = make_url(mysql)
+        url = url.set(database=f"{url.database}_e2e")
+        rendered = url.render_as_string(hide_password=False)
+        asyncio.run(recreate_mysql_database(rendered))
+        return rendered
+    return f"sqlite+aiosqlite:///{tmp}/e2e.db"
+
+
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real server: migrated with alembic, run by uvicorn in a subprocess.
 
-    `E2E_DATABASE_URL` selects another database (e.g. MariaDB); `E2E_BASE_URL`
+    `E2E_DATABASE_URL` selects another database (in the MariaDB pass of `make test`,
+    a database of its own on that server); `E2E_BASE_URL`
     points the test at a server that is already running instead. The server's log
     is kept as `test-artifacts/e2e-server.log`.
     """
@@ -61,7 +83,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = processes.free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = processes.app_env(
-        database_url=os.environ.get("E2E_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp}/e2e.db",
+        database_url=_database_url(tmp),
         folder=tmp,
         ENVIRONMENT="development",
         BASE_URL=base_url,

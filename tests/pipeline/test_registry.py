@@ -49,6 +49,9 @@ class FakeContext:
     def offload(self, fn: Any, *args: Any) -> Any:
         return fn(*args)
 
+    def offload_map(self, fn: Any, items: Any) -> Any:
+        return (fn(item) for item in items)
+
 
 def test_registry_contents() -> None:
     built_in = {"noop", "sleep", "cv_match", "cv_rescore"}

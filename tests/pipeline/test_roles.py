@@ -141,3 +141,21 @@ def test_headings_glued_to_the_line_before_are_split() -> None:
 def test_headings_of_indian_european_and_us_styles(heading: str, section: str) -> None:
     sections = split_sections([heading, "content"])
     assert [s.name for s in sections] == ["header", section]
+
+
+def test_occupations_do_not_depend_on_the_process_hash_seed() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from pipeline.roles import infer_occupations as f;"
+        "print(f(['HR Administrator', 'Data Management Specialist',"
+        " 'Strategy document preparation', 'Sales Executive'], []))"
+    )
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+        for seed in (1, 2, 3)
+    }  # fmt: skip
+    assert len(outputs) == 1

@@ -124,3 +124,17 @@ def test_pool_of_5000_is_scored_in_one_call() -> None:
     results = score_pool(posting, [profile] * 5000)
     assert len(results) == 5000
     assert len({r["score"] for r in results}) == 1
+
+
+def test_contact_details_and_address_do_not_change_the_score() -> None:
+    posting = resolve_posting(**NURSE_POSTING)
+    base = make_cv_text("nurse", years=6, name="Alex Morgan", email="alex.morgan@example.org",
+                        phone="+44 7700 900123", location="Leeds, United Kingdom",
+                        links=["https://www.linkedin.com/in/alex-morgan"])  # fmt: skip
+    other = make_cv_text("nurse", years=6, name="Chidi Okafor", email="c.okafor@mailbox.ng",
+                         phone="+234 803 555 0199", location="Lagos, Nigeria",
+                         links=["https://github.com/chidi-okafor-rn"])  # fmt: skip
+    pool = [_profile(make_cv_text("lawyer"))]
+    first = score_pool(posting, [_profile(base), *pool])[0]
+    second = score_pool(posting, [_profile(other), *pool])[0]
+    assert (first["score"], first["breakdown"]) == (second["score"], second["breakdown"])

@@ -8,7 +8,7 @@ flag that `cancelled()` reads is set by the run (cancel, failure, timeout, shutd
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from api.jobs.engine.offload import ProcessOffload
@@ -57,6 +57,11 @@ class Context:
         if self._offload is None:
             return fn(*args)
         return self._offload.run(fn, *args)
+
+    def offload_map(self, fn: Callable[[Any], T], items: Sequence[Any]) -> Iterator[T]:
+        if self._offload is None:
+            return (fn(item) for item in items)
+        return self._offload.map(fn, items)
 
     def cancelled(self) -> bool:
         if self.stop_reason is not None:

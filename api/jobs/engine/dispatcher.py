@@ -54,7 +54,7 @@ class Dispatcher:
         self.queue = queue
         self.settings = settings
         self.sessionmaker = sessionmaker
-        self.concurrency = settings.worker_concurrency
+        self.concurrency = settings.unit_concurrency
         self.runtime = UnitRuntime(
             queue=queue,
             sessionmaker=sessionmaker,
@@ -62,8 +62,8 @@ class Dispatcher:
             worker_id=claims.new_worker_id(),
             lease_seconds=settings.lease_seconds,
             progress_gate={},
-            offload=ProcessOffload(settings.pipeline_processes)
-            if settings.pipeline_processes
+            offload=ProcessOffload(settings.pipeline_process_count)
+            if settings.pipeline_process_count
             else None,
             event_flush_seconds=settings.event_flush_ms / 1000,
         )
@@ -106,6 +106,8 @@ class Dispatcher:
             ("control", self._control_loop),
         ):
             self._tasks.append(asyncio.create_task(self._guard(name, loop), name=f"jobs-{name}"))
+        if self.runtime.offload is not None:
+            self.runtime.offload.warm()  # the first screening need not wait for the pool
         logger.info("dispatcher %s started (concurrency %s)", self.worker_id, self.concurrency)
 
     async def _guard(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:

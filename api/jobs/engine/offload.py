@@ -1,19 +1,28 @@
-"""CPU-heavy pipeline steps in worker processes (`PIPELINE_PROCESSES` > 0).
+"""CPU-heavy pipeline steps in worker processes (`PIPELINE_PROCESSES`, by default one
+per core from two cores up).
 
 Units run on the thread executor; pure-Python work there holds the GIL, so four busy
 units stretch the event loop's turns (see docs/benchmarks.md, `jobs_loop`). A unit's
 `ctx.offload(fn, *args)` sends `fn` to a process pool instead: the unit's thread only
 waits, and the loop keeps answering. `fn` and its arguments must be picklable (a
 module-level function and plain data).
+
+The pool's processes are forked from a fork server that has imported the pipeline and
+loaded its data (`pipeline.warm`: the skills taxonomy and the occupation index) once, so
+they share those pages instead of each loading its own copy. The fork server is a fresh
+process without threads or an event loop, which makes forking from it safe; where it is
+not available the pool spawns fresh interpreters instead.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import threading
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar, cast
 
@@ -21,6 +30,26 @@ from pipeline.contract import UnitError
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+#: calls `map` keeps submitted per pool process beyond the one being waited for
+AHEAD_PER_PROCESS = 2
+#: what the fork server imports before it forks pool processes
+PRELOAD = ["pipeline.warm"]
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """A fork server preloaded with the pipeline, else spawn (never a plain fork: this
+    process runs an event loop and threads)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _ready() -> None:
+    """Nothing: submitted to start a pool process."""
 
 
 class ProcessOffload:
@@ -33,8 +62,7 @@ class ProcessOffload:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        # spawn: a fork of a process running an event loop and threads is not safe
-        return ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(self.processes, mp_context=pool_context())
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` in a pool process; blocks the calling (executor) thread only."""
@@ -42,14 +70,48 @@ class ProcessOffload:
         try:
             return pool.submit(fn, *args).result()
         except BrokenProcessPool as exc:
-            with self._lock:
-                if self._pool is pool and not self._closed:  # the first to notice replaces it
-                    logger.warning("a pipeline worker process died; starting a new pool")
-                    self._pool = self._new_pool()
-                    pool.shutdown(wait=False, cancel_futures=True)
-            raise UnitError(
-                "WORKER_PROCESS_DIED", "a pipeline worker process died", transient=True
-            ) from exc
+            raise self._replace(pool) from exc
+
+    def warm(self) -> None:
+        """Start the pool's processes now, from a thread of its own (starting the fork
+        server takes a moment): the fork server loads the pipeline's data once, and
+        every process is ready before the first unit needs it."""
+
+        def start() -> None:
+            with contextlib.suppress(RuntimeError):  # shut down meanwhile
+                for _ in range(self.processes):
+                    self._pool.submit(_ready)
+
+        threading.Thread(target=start, name="cvmatch-pool-warm", daemon=True).start()
+
+    def map(self, fn: Callable[[Any], T], items: Sequence[Any]) -> Iterator[T]:
+        """`fn(item)` for each item, in order, with up to AHEAD_PER_PROCESS calls per
+        process submitted ahead of the one being waited for; closing the iterator
+        cancels the calls not yet started."""
+        pool = self._pool
+        ahead = max(1, self.processes * AHEAD_PER_PROCESS)
+        waiting: deque[Future[T]] = deque()
+        position = 0
+        try:
+            while position < len(items) or waiting:
+                while position < len(items) and len(waiting) < ahead:
+                    waiting.append(pool.submit(fn, items[position]))
+                    position += 1
+                yield waiting.popleft().result()
+        except BrokenProcessPool as exc:
+            raise self._replace(pool) from exc
+        finally:
+            for future in waiting:
+                future.cancel()
+
+    def _replace(self, pool: ProcessPoolExecutor) -> UnitError:
+        """Start a new pool in place of a broken one (once); the error for the unit."""
+        with self._lock:
+            if self._pool is pool and not self._closed:  # the first to notice replaces it
+                logger.warning("a pipeline worker process died; starting a new pool")
+                self._pool = self._new_pool()
+                pool.shutdown(wait=False, cancel_futures=True)
+        return UnitError("WORKER_PROCESS_DIED", "a pipeline worker process died", transient=True)
 
     def shutdown(self, grace: float = 2.0) -> None:
         """Stop the pool, ending calls still running in it.

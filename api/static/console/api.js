@@ -16,13 +16,38 @@ export class ApiError extends Error {
     this.retryAfter = body.retryAfter || null;
   }
 
-  /** One line for the user: detail, field errors and the stable code. */
+  /** One sentence for the user, in plain words (the stable code is `errorCode`). */
   describe() {
-    const fields = this.errors
-      .map((e) => `${(e.loc || []).filter((p) => p !== "body").join(".")}: ${e.msg}`)
-      .join("; ");
-    return `${this.detail}${fields ? ` — ${fields}` : ""} (${this.errorCode})`;
+    if (this.errors.length) return this.errors.map(fieldSentence).join(" ");
+    return PLAIN[this.errorCode] || this.detail;
   }
+}
+
+// What the user reads for the error codes a person meets; others show the API's detail.
+const PLAIN = {
+  INVALID_CREDENTIALS: "Wrong email or password.",
+  EMAIL_TAKEN: "An account with this email already exists; log in instead.",
+  TOKEN_EXPIRED: "Your session has expired; log in again.",
+  UNAUTHENTICATED: "Please log in.",
+  RATE_LIMITED: "Too many attempts; wait a minute and try again.",
+  NETWORK_ERROR: "The service cannot be reached; check the connection and try again.",
+  INTERNAL_ERROR: "Something went wrong on the server; try again.",
+  SERVICE_UNAVAILABLE: "The service is busy or restarting; try again shortly.",
+};
+
+const FIELD_NAMES = { full_name: "Full name", min_years_experience: "Years of experience" };
+
+function fieldSentence(error) {
+  const loc = (error.loc || []).filter((p) => p !== "body" && p !== "query");
+  const key = String(loc[loc.length - 1] ?? "");
+  const name = FIELD_NAMES[key] || (key ? key[0].toUpperCase() + key.slice(1).replaceAll("_", " ") : "");
+  let message = String(error.msg || "is not valid");
+  const least = message.match(/at least (\d+) characters?/);
+  if (least) message = `use at least ${least[1]} characters`;
+  else if (/valid email/i.test(message)) message = "enter a valid email address";
+  else if (/field required/i.test(message)) message = "this field is required";
+  else message = message.replace(/^Value error, /, "");
+  return name ? `${name}: ${message}.` : `${message}.`;
 }
 
 // ---- token -----------------------------------------------------------------
@@ -67,7 +92,8 @@ async function parseError(response) {
 export async function request(method, path, { json, form, query, raw = false } = {}) {
   const url = new URL(API + path, location.origin);
   for (const [key, value] of Object.entries(query || {})) {
-    if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
+    if (Array.isArray(value)) for (const item of value) url.searchParams.append(key, item);
+    else if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
   }
   const headers = { Accept: raw ? "*/*" : "application/json", ...authHeaders() };
   let body;
@@ -96,6 +122,7 @@ export async function request(method, path, { json, form, query, raw = false } =
 
 export const get = (path, query) => request("GET", path, { query });
 export const post = (path, json) => request("POST", path, { json });
+export const patch = (path, json) => request("PATCH", path, { json });
 
 // ---- accounts --------------------------------------------------------------
 
@@ -191,9 +218,10 @@ export async function uploadFiles(files, onProgress = () => {}) {
 
 // ---- downloads -------------------------------------------------------------
 
-/** Fetch a file with the bearer token and save it under `filename`. */
-export async function saveAuthenticated(path, query, filename) {
-  const response = await request("GET", path, { query, raw: true });
+/** Fetch a file with the bearer token (GET, or POST with `json`) and save it under `filename`. */
+export async function saveAuthenticated(path, query, filename, json) {
+  const method = json === undefined ? "GET" : "POST";
+  const response = await request(method, path, { query, json, raw: true });
   const blob = await response.blob();
   const url = URL.createObjectURL(blob);
   const link = document.createElement("a");

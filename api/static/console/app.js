@@ -1,13 +1,20 @@
-// Wiring of the console: session, postings, ranking and job history.
-// The upload lives in upload.js, the live job view in live.js.
+// Wiring of the console: session, postings, shortlist and job history.
+// The upload lives in upload.js, the live job view in live.js and board.js, the
+// posting form in posting.js, the shortlist in shortlist.js, the detail in detail.js.
 
 import * as api from "./api.js";
-import { $, clear, h, say, show, splitList } from "./dom.js";
+import * as board from "./board.js";
+import { initDetail, openCandidate } from "./detail.js";
+import { $, clear, h, say, show } from "./dom.js";
 import { followJob, initLive } from "./live.js";
-import { renderCandidates, renderFileErrors } from "./ranking.js";
+import { editPosting, initPostingForm } from "./posting.js";
+import { renderFileErrors } from "./ranking.js";
+import { initShortlist, loadRanking, resetShortlist } from "./shortlist.js";
 import { describe, forget, guarded, recall, remember, state } from "./state.js";
 import { initUpload, updateSelection } from "./upload.js";
 import * as views from "./views.js";
+
+const postingTitles = new Map();
 
 function notice(message) {
   say($("#notice"), message, "error");
@@ -43,8 +50,8 @@ async function enterApp() {
   const user = await api.get("/auth/me");
   showSignedIn(user);
   say($("#notice"), "");
-  await Promise.all([loadPostings(true), loadHistory(true)]);
-  await restoreCurrent();
+  await loadPostings(true);
+  await Promise.all([loadHistory(true), restoreCurrent()]);
 }
 
 async function restoreCurrent() {
@@ -71,13 +78,20 @@ $("#login-form").addEventListener("submit", (event) => {
 $("#register-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const form = event.currentTarget;
+  const password = form.password.value;
+  if (password.length < 10) {
+    say($("#auth-message"), "Password: use at least 10 characters.", "error");
+    form.password.focus();
+    return;
+  }
   guarded($("#auth-message"), async () => {
     const email = form.email.value.trim();
-    await api.register(email, form.password.value, form.full_name.value.trim());
-    say($("#auth-message"), `Account created for ${email}. You can log in now.`, "success");
-    $("#login-email").value = email;
+    await api.register(email, password, form.full_name.value.trim());
+    // signed in straight away: no second form to fill
+    await api.login(email, password);
     form.reset();
-    $("#login-password").focus();
+    await enterApp();
+    say($("#notice"), "");
   });
 });
 
@@ -93,6 +107,7 @@ async function loadPostings(reset = false) {
     state.postingsCursor = null;
   }
   const page = await api.get("/postings", { limit: 20, cursor: state.postingsCursor });
+  for (const p of page.items || []) postingTitles.set(p.id, p.title);
   views.renderPostings(list, page.items || [], state.posting?.id, selectPosting);
   state.postingsCursor = page.next_cursor;
   show($("#postings-more"), Boolean(page.next_cursor));
@@ -100,54 +115,38 @@ async function loadPostings(reset = false) {
 }
 
 async function selectPosting(posting) {
+  if (state.posting?.id !== posting.id) resetShortlist();
   state.posting = posting;
+  postingTitles.set(posting.id, posting.title);
   views.markSelectedPosting($("#posting-list"), posting.id);
   $("#selected-posting-title").textContent = posting.title;
   show($("#upload-section"));
   show($("#ranking-section"));
   remember();
   await loadRanking(true);
+  await loadFileErrors();
 }
 
-$("#posting-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  const form = event.currentTarget;
-  guarded($("#posting-message"), async () => {
-    const body = {
-      title: form.title.value.trim(),
-      description: form.description.value.trim(),
-      required_skills: splitList(form.required_skills.value),
-      preferred_skills: splitList(form.preferred_skills.value),
-      min_years_experience: Number(form.min_years_experience.value || 0),
-    };
-    const posting = await api.post("/postings", body);
-    say($("#posting-message"), `Posting “${posting.title}” created.`, "success");
-    form.reset();
-    await loadPostings(true);
-    await selectPosting(posting);
-    $("#dropzone").focus();
-  });
+initPostingForm(async (posting, created) => {
+  await loadPostings(true);
+  await selectPosting(posting);
+  if (created) $("#dropzone").focus();
+  else $("#posting-rescore").focus();
 });
 
 $("#postings-more").addEventListener("click", () => guarded($("#notice"), () => loadPostings()));
-
-// ---- ranking ---------------------------------------------------------------
-
-async function loadRanking(reset = false) {
+$("#posting-edit").addEventListener("click", () => state.posting && editPosting(state.posting));
+$("#posting-rescore").addEventListener("click", () => {
   if (!state.posting) return;
-  const posting = state.posting;
-  const tbody = $("#ranking tbody");
-  await guarded($("#ranking-message"), async () => {
-    if (reset) state.rankingCursor = null;
-    const page = await api.get(`/postings/${posting.id}/candidates`, { limit: 100, cursor: state.rankingCursor });
-    if (reset) clear(tbody);
-    renderCandidates(tbody, page.items || []);
-    state.rankingCursor = page.next_cursor;
-    show($("#ranking-more"), Boolean(page.next_cursor));
-    if (!tbody.children.length) say($("#ranking-message"), "No candidates screened for this posting yet.");
-    if (reset) await loadFileErrors();
+  guarded($("#upload-message"), async () => {
+    const job = await api.post(`/postings/${state.posting.id}/rescore`);
+    say($("#upload-message"), "Rescoring every candidate with the posting as it is now.", "success");
+    followJob(job);
+    $("#job-section").scrollIntoView({ block: "start" });
   });
-}
+});
+
+// ---- ranking and file errors -----------------------------------------------
 
 async function loadFileErrors() {
   const job = state.job;
@@ -159,21 +158,28 @@ async function loadFileErrors() {
   }
   renderFileErrors($("#file-errors"), errors);
   for (const e of errors) {
-    if (e.file_id) views.upsertFileStatus($("#file-status"), { ...e, status: e.status || "error" });
+    if (e.file_id) board.upsertFile({ ...e, status: e.status || "error" });
   }
 }
 
-$("#ranking-more").addEventListener("click", () => loadRanking(false));
-$("#ranking-refresh").addEventListener("click", () => loadRanking(true));
-$("#download-csv").addEventListener("click", () => {
-  if (!state.posting) return;
-  const id = state.posting.id;
-  guarded($("#ranking-message"), () =>
-    api.saveAuthenticated(`/postings/${id}/candidates`, { format: "csv" }, `ranking-${id}.csv`),
-  );
+initShortlist({
+  onOpen: (candidate) => openCandidate(candidate.id, state.posting, { onError: notice }),
 });
+initDetail(() => state.posting, notice);
 
 // ---- history ---------------------------------------------------------------
+
+async function titlesFor(jobs) {
+  const unknown = [...new Set(jobs.map((j) => j.posting_id).filter((id) => id && !postingTitles.has(id)))];
+  await Promise.all(
+    unknown.map((id) =>
+      api.get(`/postings/${id}`).then(
+        (p) => postingTitles.set(id, p.title),
+        () => postingTitles.set(id, ""),
+      ),
+    ),
+  );
+}
 
 async function loadHistory(reset = false) {
   const tbody = $("#history tbody");
@@ -183,8 +189,9 @@ async function loadHistory(reset = false) {
     limit: 20,
     cursor: state.historyCursor,
   });
+  await titlesFor(page.items || []);
   if (reset) clear(tbody);
-  views.renderHistory(tbody, page.items || [], openJob);
+  views.renderHistory(tbody, page.items || [], openJob, postingTitles);
   state.historyCursor = page.next_cursor;
   show($("#history-more"), Boolean(page.next_cursor));
 }
@@ -208,7 +215,10 @@ $("#history-more").addEventListener("click", () => guarded($("#notice"), () => l
 
 initUpload(followJob);
 initLive({
-  onFinished: () => Promise.all([loadRanking(true), loadHistory(true).catch(() => {})]),
+  onFinished: async () => {
+    await Promise.all([loadRanking(true), loadHistory(true).catch(() => {})]);
+    await loadFileErrors();
+  },
 });
 if (api.getToken()) {
   enterApp().catch((err) => (api.getToken() ? notice(describe(err)) : null));

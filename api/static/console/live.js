@@ -1,12 +1,16 @@
-// The live job view: progress, per-file statuses, cancel and retry.
+// The live job view: progress, the board of per-file statuses, cancel and retry.
+// Events update state at once and the page a few times a second (board.js).
 
 import * as api from "./api.js";
-import { $, clear, say, show } from "./dom.js";
+import * as board from "./board.js";
+import { $, say, show } from "./dom.js";
 import { JobStream } from "./jobs.js";
 import { guarded, remember, state } from "./state.js";
 import * as views from "./views.js";
 
 const hooks = { onFinished: async () => {} };
+let latest = null; // the newest job state, drawn at the next flush
+let message = "";
 
 export function followJob(job, intake = { items: [], errors: [] }) {
   state.stream?.stop();
@@ -18,13 +22,12 @@ export function followJob(job, intake = { items: [], errors: [] }) {
   $("#job-id").textContent = job.id;
   say($("#job-error"), "");
   $("#job-message").textContent = "";
-  const list = clear($("#file-status"));
+  board.resetBoard();
   for (const item of intake.items || []) {
-    views.upsertFileStatus(list, { file_id: item.id, filename: item.filename, status: "queued" });
+    board.upsertFile({ file_id: item.id, filename: item.filename, status: "queued" });
   }
-  for (const reject of state.intakeRejects) {
-    views.upsertFileStatus(list, { ...reject, status: "rejected" });
-  }
+  for (const reject of state.intakeRejects) board.upsertFile({ ...reject, status: "rejected" });
+  latest = null;
   views.renderJobState({ status: job.status, progress: job.progress ?? 0, stage: job.stage, done: job.done, total: job.total });
   state.stream = new JobStream(job.id, {
     onEvent: onJobEvent,
@@ -34,12 +37,19 @@ export function followJob(job, intake = { items: [], errors: [] }) {
 }
 
 function onJobEvent(event) {
-  views.renderJobState(event);
-  if (event.type === "job.file" && event.data) views.upsertFileStatus($("#file-status"), event.data);
-  if (event.message && event.type !== "job.snapshot") $("#job-message").textContent = event.message;
+  if (event.type === "job.file" && event.data) board.upsertFile(event.data);
+  if (event.message && event.type !== "job.snapshot") message = event.message;
+  latest = { ...(latest || {}), ...event };
+  board.later(drawJob);
+}
+
+function drawJob() {
+  if (!latest) return;
+  views.renderJobState(latest);
+  $("#job-message").textContent = message;
   // Announce status and stage changes, and progress in steps of 25 %, not every tick.
-  const step = Math.floor(views.jobPercent(event) / 25) * 25;
-  const text = `Job ${event.status || ""}${event.stage ? `: ${event.stage}` : ""}, ${step}% done`;
+  const step = Math.floor(views.jobPercent(latest) / 25) * 25;
+  const text = `Job ${latest.status || ""}${latest.stage ? `: ${latest.stage}` : ""}, ${step}% done`;
   if (text !== state.lastAnnounced) {
     state.lastAnnounced = text;
     views.announce(text);
@@ -47,6 +57,9 @@ function onJobEvent(event) {
 }
 
 async function onJobFinished(event) {
+  latest = { ...(latest || {}), ...event };
+  message = "";
+  board.flush();
   views.renderJobState(event);
   $("#job-message").textContent = "";
   views.announce(`Job ${event.status}.`);
@@ -71,6 +84,7 @@ function onConnection(connection, detail) {
 /** Wire cancel and retry; onFinished(event) runs after the terminal job.status. */
 export function initLive({ onFinished }) {
   hooks.onFinished = onFinished;
+  board.initBoard();
   $("#job-cancel").addEventListener("click", () => {
     if (!state.job) return;
     guarded($("#job-error"), async () => {

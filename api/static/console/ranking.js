@@ -13,13 +13,16 @@ export const COMPONENTS = [
   ["education_fit", "Education fit"],
 ];
 
-function number(value, digits = 1) {
-  const n = Number(value);
-  return Number.isFinite(n) ? n.toFixed(digits) : "–";
-}
+export const EDUCATION = {
+  high_school: "High school",
+  diploma: "Diploma",
+  bachelor: "Bachelor",
+  master: "Master",
+  doctorate: "Doctorate",
+};
 
 /** A horizontal bar for a 0..100 value, with the number as text. */
-function bar(percent, label) {
+export function bar(percent, label) {
   const value = Math.max(0, Math.min(100, Number(percent) || 0));
   const fill = h("span", { class: "bar-fill" });
   // Through the CSSOM: the service's CSP (style-src 'self') blocks style attributes.
@@ -35,27 +38,6 @@ function scoreCell(candidate) {
     h("span", { class: "score-number", text }),
     bar(Number(text), `Score ${text} of 100`),
   );
-}
-
-function breakdownCell(breakdown = {}) {
-  const items = COMPONENTS.filter(([key]) => breakdown[key]).map(([key, label]) => {
-    const part = breakdown[key];
-    const percent = Math.round((Number(part.score) || 0) * 100);
-    return h(
-      "li",
-      { dataset: { component: key } },
-      h("span", { class: "component", text: label }),
-      bar(percent, `${label} ${percent}%`),
-      h("span", {
-        class: "points",
-        text: `${number(part.points)} pts`,
-        title:
-          `score ${percent}% × weight ${number(part.weight, 2)} = ${number(part.points, 2)} points` +
-          (part.evidence ? `\n${part.evidence}` : ""),
-      }),
-    );
-  });
-  return h("td", {}, items.length ? h("ul", { class: "breakdown" }, items) : "–");
 }
 
 function matchedCell(matched = []) {
@@ -87,24 +69,54 @@ function missingCell(missing = []) {
   );
 }
 
-/** Append CandidateSummary rows to the ranking table body. */
-export function renderCandidates(tbody, candidates) {
+function years(value) {
+  const n = Number(value);
+  return value === null || value === undefined || !Number.isFinite(n) ? "–" : n.toFixed(1);
+}
+
+/**
+ * Append CandidateSummary rows to the ranking table body. `onOpen(candidate)` shows
+ * the detail view; `selected` is the Set of selected ids; `onSelect(id, checked)`.
+ */
+export function renderCandidates(tbody, candidates, { onOpen, selected, onSelect }) {
   for (const c of candidates) {
     const name = c.name || "(name not found)";
     tbody.append(
       h(
         "tr",
         { dataset: { candidateId: c.id, fileId: c.file_id } },
+        h(
+          "td",
+          {},
+          h("input", {
+            type: "checkbox",
+            class: "select",
+            "aria-label": `Select ${name}`,
+            checked: selected.has(c.id),
+            onchange: (event) => onSelect(c.id, event.currentTarget.checked),
+          }),
+        ),
         h("td", { class: "rank", text: c.rank ?? "" }),
         h(
           "td",
           {},
-          h("strong", { text: name }),
-          c.email ? h("div", { class: "muted" }, h("a", { href: `mailto:${c.email}`, text: c.email })) : null,
+          h("button", {
+            type: "button",
+            class: "link open-candidate",
+            text: name,
+            "aria-label": `View ${name}`,
+            onclick: () => onOpen(c),
+          }),
+          c.location ? h("div", { class: "muted", text: c.location }) : null,
         ),
+        scoreCell(c),
+        h("td", { class: "num", text: years(c.years_experience) }),
+        h("td", { text: EDUCATION[c.education_level] || "–" }),
+        matchedCell(c.matched_skills || []),
+        missingCell(c.missing_skills || []),
         h(
           "td",
-          {},
+          { class: "file" },
           c.download_url
             ? h("a", {
                 href: c.download_url,
@@ -115,10 +127,6 @@ export function renderCandidates(tbody, candidates) {
               })
             : h("span", { text: c.filename || "" }),
         ),
-        scoreCell(c),
-        breakdownCell(c.breakdown || {}),
-        matchedCell(c.matched_skills || []),
-        missingCell(c.missing_skills || []),
       ),
     );
   }

@@ -50,6 +50,9 @@ export function renderRejects(list, rejects) {
 
 // ---- live job --------------------------------------------------------------
 
+const TERMINAL_STATUSES = new Set(["succeeded", "failed", "cancelled"]);
+const PIPELINES = { cv_match: "Screening", cv_rescore: "Rescore" };
+
 /** Job progress (the API reports 0..100) as an integer percent. */
 export function jobPercent(job) {
   if (job.status === "succeeded") return 100;
@@ -70,7 +73,9 @@ export function renderJobState(job) {
     status.textContent = job.status;
     status.dataset.status = job.status;
   }
-  if (job.stage !== undefined) $("#job-stage").textContent = job.stage || "–";
+  // a finished job has no stage left (its last event may still name the one it was in)
+  if (TERMINAL_STATUSES.has(job.status)) $("#job-stage").textContent = "finished";
+  else if (job.stage !== undefined) $("#job-stage").textContent = job.stage || "–";
   if (job.total) $("#job-counts").textContent = `${job.done ?? 0} of ${job.total} done`;
   $("#job-cancel").disabled = !["queued", "running"].includes(job.status);
   $("#job-retry").disabled = !["failed", "cancelled"].includes(job.status);
@@ -82,36 +87,6 @@ export function announce(text) {
   if (live.textContent !== text) live.textContent = text;
 }
 
-/** Add or update the `<li data-file-id>` of one file. */
-export function upsertFileStatus(list, file) {
-  const key = file.file_id || `name:${file.filename}`;
-  let item = [...list.children].find((li) => li.dataset.fileId === key);
-  if (!item) {
-    item = h(
-      "li",
-      { dataset: { fileId: key } },
-      h("span", { class: "filename" }),
-      h("span", { class: "badge" }),
-      h("span", { class: "outcome" }),
-    );
-    list.append(item);
-  }
-  const status = file.status || "queued";
-  item.dataset.status = status;
-  item.querySelector(".filename").textContent = file.filename || key;
-  item.querySelector(".badge").textContent = status;
-  let outcome = "";
-  if (file.error_code) outcome = file.error_code;
-  else if (file.score !== undefined && file.score !== null) {
-    // a file's live score is provisional: the final one is fitted on the whole pool
-    const label = file.provisional ? "provisional score" : "score";
-    outcome = `${label} ${formatScore(file.score)}${file.name ? ` · ${file.name}` : ""}`;
-  }
-  const outcomeEl = item.querySelector(".outcome");
-  outcomeEl.textContent = outcome;
-  if (file.detail) outcomeEl.title = file.detail;
-}
-
 /** A candidate score (0..100) with one decimal. */
 export function formatScore(score) {
   if (score === null || score === undefined || score === "") return "–";
@@ -121,22 +96,32 @@ export function formatScore(score) {
 
 // ---- history ---------------------------------------------------------------
 
-/** Append jobs to the history table; `onOpen(job)` follows one. */
-export function renderHistory(tbody, jobs, onOpen) {
+/**
+ * Append jobs to the history table; `onOpen(job)` follows one. `titles` maps posting
+ * ids to titles (a job of an unknown posting shows its kind only).
+ */
+export function renderHistory(tbody, jobs, onOpen, titles = new Map()) {
   for (const job of jobs) {
     const percent = jobPercent(job);
+    const kind = PIPELINES[job.pipeline] || job.pipeline;
+    const title = titles.get(job.posting_id);
     tbody.append(
       h(
         "tr",
         { dataset: { jobId: job.id, status: job.status } },
         h("td", { text: formatDate(job.created_at) }),
-        h("td", { text: job.pipeline }),
+        h(
+          "td",
+          { class: "posting-cell" },
+          h("strong", { text: title || "(posting deleted)" }),
+          h("span", { class: "muted", text: ` · ${kind}` }),
+        ),
         h("td", {}, h("span", { class: "badge", dataset: { status: job.status }, text: job.status })),
         h(
           "td",
-          {},
+          { class: "progress-cell" },
           h("progress", { max: 100, value: percent, "aria-label": `Job ${job.id} progress` }),
-          ` ${percent}%`,
+          h("span", { class: "percent", text: `${percent}%` }),
         ),
         h("td", { text: job.total ? `${job.done}/${job.total}` : "" }),
         h(

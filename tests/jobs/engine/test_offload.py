@@ -120,3 +120,20 @@ async def test_a_screening_parses_in_the_pool(
     ranking = await client.get(f"/api/v1/postings/{posting['id']}/candidates", headers=owner)
     assert [c["rank"] for c in ranking.json()["items"]] == [1, 2, 3, 4]
     assert all(c["score"] is not None for c in ranking.json()["items"])
+
+
+def test_pool_processes_start_with_the_pipeline_loaded() -> None:
+    """The fork server preloads the pipeline: a pool process finds the taxonomy and the
+    occupation index already loaded (cached) before its first call loads anything."""
+    offload = ProcessOffload(1)
+    try:
+        assert offload.run(_loaded_in_this_process) == (True, True)
+    finally:
+        offload.shutdown()
+
+
+def _loaded_in_this_process() -> tuple[bool, bool]:
+    from pipeline.occupations import get_occupations
+    from pipeline.taxonomy import get_taxonomy
+
+    return get_taxonomy.cache_info().currsize == 1, get_occupations.cache_info().currsize == 1
