@@ -234,7 +234,7 @@ class RateLimitMiddleware:
             await send(message)
 
         await self.app(scope, replay, watch)
-        if status < 400:
+        if 0 < status < 400:  # no answer at all is no success
             for key, _ in counted:
                 await self.store.decr(key, window)
             await self.store.forget(*pairs, *(f"{pair}:gate" for pair in pairs))
@@ -252,6 +252,7 @@ class RateLimitMiddleware:
         """Let the attempt through each pair's gate, which it closes for the delay its own
         failure would earn (a success reopens it); else the wait, the attempt not counted."""
         passed: list[str] = []
+        claimed: list[str] = []
         for pair in pairs:
             failures = await self.store.bump(pair, PAIR_MEMORY_SECONDS)
             delay = login_delay(
@@ -261,11 +262,14 @@ class RateLimitMiddleware:
                 ceiling=self.settings.login_max_delay_seconds,
             )
             wait = await self.store.claim(f"{pair}:gate", delay) if delay else 0
-            if wait:
+            if wait:  # undo what this refused attempt did to the pairs before this one
                 for key in [*passed, pair]:
                     await self.store.unbump(key)
+                await self.store.forget(*claimed)
                 return wait
             passed.append(pair)
+            if delay:
+                claimed.append(f"{pair}:gate")
         return 0
 
 
