@@ -44,7 +44,7 @@ async def job_socket(websocket: WebSocket, job_id: str) -> None:
     try:
         after_seq = _after_seq(websocket.query_params)
     except ValidationFailedError as exc:
-        await websocket.close(CLOSE_INVALID, exc.detail)
+        await _refuse(websocket, CLOSE_INVALID, exc.detail)
         return
     manager, conn = _connect(websocket, user)
     try:
@@ -92,7 +92,7 @@ async def _accept(websocket: WebSocket) -> User | None:
         host=websocket.headers.get("host"),
     )
     if not origin_ok:
-        await websocket.close(4403, "origin not allowed")
+        await _refuse(websocket, 4403, "origin not allowed")
         return None
     try:
         token = websocket.query_params.get("token") or await _first_message_token(websocket)
@@ -103,12 +103,19 @@ async def _accept(websocket: WebSocket) -> User | None:
             sessions=websocket.app.state.sessionmaker, settings=settings, token=token
         )
     except UnauthenticatedError:
-        await websocket.close(4401, "unauthenticated")
+        await _refuse(websocket, 4401, "unauthenticated")
         return None
     except Exception as exc:  # database unreachable or saturated: retry later
         logger.warning("websocket auth unavailable: %s", type(exc).__name__)
-        await websocket.close(CLOSE_TRY_AGAIN, "try again later")
+        await _refuse(websocket, CLOSE_TRY_AGAIN, "try again later")
         return None
+
+
+async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
+    """Close with a refusal's code, unless the connection is closing already: the client
+    left, or the server closed it over a bad frame (uvicorn then refuses a second close)."""
+    with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
+        await websocket.close(code, reason)
 
 
 async def _first_message_token(websocket: WebSocket) -> str | None:

@@ -100,3 +100,35 @@ async def test_a_real_error_in_a_websocket_is_logged_once_and_closes_1011(
     assert sent[-1] == {"type": "websocket.close", "code": 1011, "reason": ""}
     log = _log(settings)
     assert log.count("unhandled error") == 1 and log.count("LookupError: a bug") == 1
+
+
+async def test_a_refusal_after_the_server_closed_over_a_bad_frame_is_no_error(
+    app: Any, settings: Settings
+) -> None:
+    """uvicorn closes a socket itself over a bad frame (1007) and then refuses the app's
+    own close with a RuntimeError; found by the WebSocket fuzzer."""
+    arriving: list[Message] = []
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return arriving.pop(0) if arriving else {"type": "websocket.disconnect", "code": 1007}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "websocket.close":
+            raise RuntimeError("Unexpected ASGI message 'websocket.close', after sending it.")
+        sent.append(message)
+
+    for path in SOCKETS:
+        scope = {
+            "type": "websocket", "path": path, "raw_path": path.encode(), "query_string": b"",
+            "headers": [], "client": ("127.0.0.1", 5000), "server": ("testserver", 80),
+            "scheme": "ws", "root_path": "", "subprotocols": [], "asgi": {"version": "3.0"},
+        }  # fmt: skip
+        arriving[:] = [
+            {"type": "websocket.connect"},
+            {"type": "websocket.receive", "text": "not the auth message"},
+        ]
+        await app(scope, receive, send)
+    assert [m["type"] for m in sent] == ["websocket.accept"] * len(SOCKETS)
+    log = _log(settings)
+    assert "Traceback" not in log and "unhandled error" not in log
