@@ -85,7 +85,10 @@ async def feed_socket(websocket: WebSocket) -> None:
 async def _accept(websocket: WebSocket) -> User | None:
     """Accept, then check the origin and the token; close with 4403/4401 on failure."""
     settings = websocket.app.state.settings
-    await websocket.accept(headers=WORKER_HEADER)
+    try:
+        await websocket.accept(headers=WORKER_HEADER)
+    except (OSError, WebSocketDisconnect):  # uvicorn's ClientDisconnected is an OSError
+        return None  # the client left before the handshake completed
     origin_ok = push_service.origin_allowed(
         origin=websocket.headers.get("origin"),
         settings=settings,

@@ -102,6 +102,31 @@ async def test_a_real_error_in_a_websocket_is_logged_once_and_closes_1011(
     assert log.count("unhandled error") == 1 and log.count("LookupError: a bug") == 1
 
 
+async def test_leaving_before_the_handshake_completes_is_no_error(
+    app: Any, settings: Settings
+) -> None:
+    """The server library raises an OSError (uvicorn's ClientDisconnected) on accept."""
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Message) -> None:
+        raise ConnectionResetError("the client is gone")
+
+    for path in SOCKETS:
+        await app(_ws_scope(path), receive, send)
+    log = _log(settings)
+    assert "Traceback" not in log and "unhandled error" not in log
+
+
+def _ws_scope(path: str) -> dict[str, Any]:
+    return {
+        "type": "websocket", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "headers": [], "client": ("127.0.0.1", 5000), "server": ("testserver", 80),
+        "scheme": "ws", "root_path": "", "subprotocols": [], "asgi": {"version": "3.0"},
+    }  # fmt: skip
+
+
 async def test_a_refusal_after_the_server_closed_over_a_bad_frame_is_no_error(
     app: Any, settings: Settings
 ) -> None:
@@ -119,11 +144,7 @@ async def test_a_refusal_after_the_server_closed_over_a_bad_frame_is_no_error(
         sent.append(message)
 
     for path in SOCKETS:
-        scope = {
-            "type": "websocket", "path": path, "raw_path": path.encode(), "query_string": b"",
-            "headers": [], "client": ("127.0.0.1", 5000), "server": ("testserver", 80),
-            "scheme": "ws", "root_path": "", "subprotocols": [], "asgi": {"version": "3.0"},
-        }  # fmt: skip
+        scope = _ws_scope(path)
         arriving[:] = [
             {"type": "websocket.connect"},
             {"type": "websocket.receive", "text": "not the auth message"},
