@@ -32,3 +32,12 @@ def child_exit(server, worker):  # type: ignore[no-untyped-def]
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    """Check the settings once, in the master, before any worker starts: a setting the
+    service must not start with stops gunicorn with its message (workers would fail to
+    boot in a loop), and a generated SECRET_KEY is written once for all workers."""
+    from api.config.settings import get_settings
+
+    get_settings()

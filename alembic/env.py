@@ -15,7 +15,7 @@ from api.entity.base import compare_column_type
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):
-    fileConfig(config.config_file_name)
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata
 

@@ -16,12 +16,12 @@ from fastapi.staticfiles import StaticFiles
 from api import __version__, job_types, jobs
 from api.config.database import create_engine, create_sessionmaker
 from api.config.logging_config import configure_logging
-from api.config.settings import Settings, get_settings
+from api.config.settings import Settings, get_settings, with_secret_key
 from api.controller import auth, candidate, file, health, posting, shortlist, stream, ws
 from api.controller import job as job_controller
 from api.controller import metrics as metrics_controller
 from api.controller import status as status_controller
-from api.core import headers, limits, prometheus, ratelimit, tracing
+from api.core import headers, limits, prometheus, ratelimit, ratestore, tracing
 from api.core.docs import document_limits, install_docs
 from api.core.errors import install_error_handlers
 from api.core.middleware import RequestContextMiddleware
@@ -97,8 +97,8 @@ def _install_console(app: FastAPI) -> None:
 def _install_limits(app: FastAPI, settings: Settings) -> None:
     """Rate limits inside the body-size limit, both inside CORS (429/413 carry CORS)."""
     if settings.rate_limit_enabled:
-        counter = ratelimit.create_counter(settings.redis_url)
-        app.add_middleware(ratelimit.RateLimitMiddleware, settings=settings, counter=counter)
+        store = ratestore.create_store(settings.redis_url)
+        app.add_middleware(ratelimit.RateLimitMiddleware, settings=settings, store=store)
     app.add_middleware(
         limits.BodySizeLimitMiddleware,
         max_body_bytes=settings.max_body_kb * 1024,
@@ -107,7 +107,7 @@ def _install_limits(app: FastAPI, settings: Settings) -> None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    settings = with_secret_key(settings or get_settings())
     configure_logging(settings)
     app = FastAPI(
         title="cvmatch",

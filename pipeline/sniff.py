@@ -15,7 +15,13 @@ FileKind = Literal["pdf", "docx", "txt"]
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 # Control bytes that never appear in text files (tab, LF, CR, FF are allowed).
 _BINARY_BYTES = frozenset(range(0, 9)) | {11} | frozenset(range(14, 27)) | frozenset(range(28, 32))
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
+_UNSAFE_NAME = re.compile(r"[<>:\"|?*]")
+#: characters a name never shows as they are: controls (Cc), format characters (Cf: the
+#: bidi overrides and isolates such as U+202E, zero-width spaces and joiners, the BOM),
+#: surrogates (Cs) and line or paragraph separators (Zl, Zp)
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+MAX_NAME_BYTES = 255
+MAX_EXTENSION_BYTES = 16
 
 
 def detect_type(head: bytes) -> FileKind | None:
@@ -62,15 +68,23 @@ def looks_like_text(sample: bytes) -> bool:
 
 
 def sanitize_filename(name: str) -> str:
-    """A display-safe base name: no directories, `..`, NUL or control characters."""
+    """A display-safe base name: NFC, no directories or `..`, no control, bidi or other
+    invisible characters, at most 255 bytes of UTF-8 with the extension kept."""
     name = unicodedata.normalize("NFC", name or "")
     name = name.replace("\\", "/").split("/")[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in _HIDDEN_CATEGORIES)
     name = _UNSAFE_NAME.sub("", name)
     name = name.replace("..", "").strip(" .")
-    if len(name) > 255:
-        stem, dot, ext = name.rpartition(".")
-        if dot and 0 < len(ext) <= 16:
-            name = stem[: 255 - len(ext) - 1] + "." + ext
-        else:
-            name = name[:255]
-    return name or "file"
+    return _fit(name, MAX_NAME_BYTES) or "file"
+
+
+def _fit(name: str, limit: int) -> str:
+    """`name` cut to `limit` bytes of UTF-8 between characters, its extension kept."""
+    if len(name.encode()) <= limit:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not (dot and stem and 0 < len(ext.encode()) <= MAX_EXTENSION_BYTES):
+        stem, ext = name, ""
+    budget = limit - (len(ext.encode()) + 1 if ext else 0)
+    stem = stem.encode()[:budget].decode("utf-8", "ignore").rstrip(" .")
+    return f"{stem}.{ext}" if ext else stem

@@ -1,7 +1,11 @@
 """Logging through dictConfig: console plus a rotating `logs/app.log`, JSON lines on demand.
 
-Secrets never reach a log line: a filter redacts `token=`, `sig=`, `password=`,
-`api_key=` values and bearer tokens in every record, whoever logged it.
+Secrets never reach a log line. Names are judged after decoding, as the app reads them
+(`?%74oken=` is the parameter `token`):
+- the access line logs the query string as parsed, every secret-bearing value `***`;
+- a filter scrubs every record, whoever logged it: `name=value` and `name: value` pairs
+  whose decoded name bears a secret, bearer tokens, and anything shaped like a JWT or an
+  API key, in the message and in the traceback.
 """
 
 from __future__ import annotations
@@ -10,24 +14,76 @@ import json
 import logging
 import logging.config
 import re
+from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, quote, unquote
 
 from api.config.settings import Settings
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
-_SECRET_RE = re.compile(
-    r"(?i)((?:access_)?token|sig|password|api[_-]?key|secret)(=|%3D)([^&\s\"']+)"
+MASK = "***"
+#: exact names (after decoding, case folding and `-` -> `_`) whose values are secrets
+_SECRET_NAMES = frozenset(
+    {"sig", "signature", "authorization", "proxy_authorization", "cookie", "set_cookie", "key"}
 )
+#: name endings that bear secrets: token, access_token, metrics_token, new_password...
+_SECRET_ENDINGS = ("token", "password", "passwd", "secret", "api_key", "apikey")
+_PAIR_RE = re.compile(r"""([^\s?&=;,:"'<>]+)(=|%3[dD])([^&\s"';,]*)""")
+_HEADER_RE = re.compile(r"([A-Za-z0-9_-]+)([ \t]*:[ \t]*)(\S[^\r\n]*)")
+_QUOTED_RE = re.compile(r"""(["'])([A-Za-z0-9_-]+)\1(\s*:\s*)(["'])(?:\\.|(?!\4).)*\4""")
 _BEARER_RE = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
+#: secrets recognisable by their shape wherever they appear: JWTs and this API's keys
+_SHAPES_RE = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|cvm_[A-Za-z0-9_-]{16,}")
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a parameter or header of this name carries a secret, however it is encoded."""
+    for _ in range(3):  # `%2574oken` decodes to `%74oken`, then to `token`
+        decoded = unquote(name)
+        if decoded == name:
+            break
+        name = decoded
+    plain = name.strip().casefold().replace("-", "_")
+    return plain in _SECRET_NAMES or plain.endswith(_SECRET_ENDINGS)
+
+
+def redact_query(query: str) -> str:
+    """A query string as the app parses it, with every secret-bearing value masked."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return "&".join(
+        f"{quote(name, safe='')}={MASK if is_secret_name(name) else quote(value, safe='/:,@')}"
+        for name, value in pairs
+    )
+
+
+def redact_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Headers with the values of secret-bearing ones masked."""
+    return [(name, MASK if is_secret_name(name) else value) for name, value in headers]
+
+
+def _mask_pair(match: re.Match[str]) -> str:
+    if not is_secret_name(match.group(1)):
+        return match.group(0)
+    return f"{match.group(1)}{match.group(2)}{MASK}"
+
+
+def _mask_quoted(match: re.Match[str]) -> str:
+    if not is_secret_name(match.group(2)):
+        return match.group(0)
+    quote_mark, value_mark = match.group(1), match.group(4)
+    return f"{quote_mark}{match.group(2)}{quote_mark}{match.group(3)}{value_mark}{MASK}{value_mark}"
 
 
 def redact(text: str) -> str:
-    """Replace secret values in a URL, query string or free text with `***`."""
-    text = _SECRET_RE.sub(r"\1\2***", text)
-    return _BEARER_RE.sub(r"\1***", text)
+    """Replace secret values in a URL, query string, header dump, JSON or free text."""
+    text = _BEARER_RE.sub(rf"\1{MASK}", text)
+    text = _QUOTED_RE.sub(_mask_quoted, text)
+    text = _PAIR_RE.sub(_mask_pair, text)
+    text = _HEADER_RE.sub(_mask_pair, text)
+    return _SHAPES_RE.sub(MASK, text)
 
 
 class RedactFilter(logging.Filter):
@@ -39,6 +95,26 @@ class RedactFilter(logging.Filter):
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(_PLAIN.formatException(record.exc_info))
+        return True
+
+
+_PLAIN = logging.Formatter()
+
+
+#: what uvicorn logs as an error with a traceback although the client caused it (a text
+#: frame that is not UTF-8): a warning without one, or anyone could fill the error log
+_CLIENT_FAULTS = frozenset({"Invalid UTF-8 sequence received from client."})
+
+
+class ClientFaultFilter(logging.Filter):
+    """On `uvicorn.error`: a client's protocol fault is a warning, not an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg in _CLIENT_FAULTS and record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
         return True
 
 
@@ -56,7 +132,9 @@ class JsonFormatter(logging.Formatter):
         for key in ("method", "path", "status", "duration_ms", "client"):
             if hasattr(record, key):
                 payload[key] = getattr(record, key)
-        if record.exc_info:
+        if record.exc_text:
+            payload["exc"] = record.exc_text
+        elif record.exc_info:
             payload["exc"] = self.formatException(record.exc_info)
         return json.dumps(payload, ensure_ascii=False)
 
@@ -68,7 +146,10 @@ def configure_logging(settings: Settings) -> None:
         {
             "version": 1,
             "disable_existing_loggers": False,
-            "filters": {"redact": {"()": RedactFilter}},
+            "filters": {
+                "redact": {"()": RedactFilter},
+                "client_faults": {"()": ClientFaultFilter},
+            },
             "formatters": {
                 "text": {
                     "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
@@ -95,7 +176,11 @@ def configure_logging(settings: Settings) -> None:
             "loggers": {
                 # uvicorn's own access log prints raw query strings; ours is redacted
                 "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
-                "uvicorn.error": {"level": settings.log_level.upper(), "propagate": True},
+                "uvicorn.error": {
+                    "level": settings.log_level.upper(),
+                    "propagate": True,
+                    "filters": ["client_faults"],
+                },
                 "uvicorn": {"handlers": [], "propagate": True},
                 "sqlalchemy.engine": {"level": "WARNING"},
             },

@@ -7,12 +7,22 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from api.config import secret_file
 
 #: the most pipeline processes "auto" starts (more cores are left to other processes)
 MAX_AUTO_PROCESSES = 8
-DEFAULT_SECRET = "change-me-this-is-the-shipped-development-secret-key"
+#: the value an earlier .env.example shipped with: refused in every environment
+EXAMPLE_SECRET = "change-me-this-is-the-shipped-development-secret-key"
 
 
 def usable_cores() -> int:
@@ -49,7 +59,11 @@ class Settings(BaseSettings):
     db_echo: bool = False
 
     # security
-    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs tokens and download links; unset: generated in SECRET_KEY_FILE.",
+    )
+    secret_key_file: Path = Path("./data/secret_key")
     access_token_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
     download_url_seconds: int = Field(default=600, ge=10, le=86400)
     #: how long the file links in CSV and XLSX exports stay valid
@@ -118,9 +132,18 @@ class Settings(BaseSettings):
     # limits (multipart uploads are bounded by max_request_mb instead of max_body_kb)
     max_body_kb: int = Field(default=1024, ge=1, le=1_048_576, description="Non-upload bodies.")
     rate_limit_enabled: bool = True
-    login_failures_per_user: int = Field(default=10, ge=1, le=100_000)
+    #: failed logins of one account from one client before each next try waits
+    #: login_first_delay_seconds, then twice as long each time, up to the maximum;
+    #: other clients of the account are not slowed
+    login_failures_before_delay: int = Field(default=5, ge=1, le=100_000)
+    login_first_delay_seconds: int = Field(default=1, ge=1, le=86400)
+    login_max_delay_seconds: int = Field(default=900, ge=1, le=86400)
     login_failures_per_ip: int = Field(default=50, ge=1, le=1_000_000)
+    #: failed logins of every account from every client together, per window
+    login_failures_global: int = Field(default=1000, ge=1, le=100_000_000)
     login_window_seconds: int = Field(default=300, ge=1, le=86400)
+    registrations_per_ip: int = Field(default=20, ge=1, le=1_000_000)
+    registration_window_seconds: int = Field(default=3600, ge=1, le=86400)
     submissions_per_user: int = Field(default=60, ge=1, le=1_000_000)
     submission_window_seconds: int = Field(default=60, ge=1, le=86400)
     ws_max_message_bytes: int = Field(default=16 * 1024, ge=64, le=16 * 1024 * 1024)
@@ -152,6 +175,29 @@ class Settings(BaseSettings):
             raise ValueError("DATABASE_URL must use sqlite+aiosqlite:// or mysql+aiomysql://")
         return value
 
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _usable_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        if value.get_secret_value() == EXAMPLE_SECRET:
+            raise ValueError(
+                "SECRET_KEY is the example value from .env.example, which anyone can read; "
+                "delete the line to have a key generated for this install, or set "
+                f"{secret_file.MIN_SECRET_LENGTH}+ random characters"
+            )
+        if len(value.get_secret_value()) < secret_file.MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"SECRET_KEY must be {secret_file.MIN_SECRET_LENGTH}+ random characters: "
+                'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        return value
+
     @model_validator(mode="after")
     def _default_base_url(self) -> Settings:
         if not self.base_url:
@@ -162,13 +208,18 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_secret(self) -> Settings:
-        if self.environment == "production":
-            secret = self.secret_key.get_secret_value()
-            if secret == DEFAULT_SECRET or len(secret) < 32:
-                raise ValueError(
-                    "SECRET_KEY must be set to a random value of 32+ characters in production"
-                )
+        if self.environment == "production" and self.secret_key is None:
+            raise ValueError(
+                "SECRET_KEY must be set in production: a key generated for one install "
+                "cannot be shared by several hosts (docs/deployment.md)"
+            )
         return self
+
+    def signing_key(self) -> str:
+        """The secret that signs tokens and links (see `with_secret_key`)."""
+        if self.secret_key is None:
+            raise RuntimeError("no SECRET_KEY: build the settings with get_settings()")
+        return self.secret_key.get_secret_value()
 
     @property
     def test_pipelines_enabled(self) -> bool:
@@ -204,6 +255,29 @@ class Settings(BaseSettings):
         return max(2, self.pipeline_process_count)
 
 
+def with_secret_key(settings: Settings) -> Settings:
+    """The settings with a secret: the configured one, else this install's generated one."""
+    if settings.secret_key is not None:
+        return settings
+    key = secret_file.load_or_create(settings.secret_key_file)
+    return settings.model_copy(update={"secret_key": SecretStr(key)})
+
+
+def describe(error: ValidationError) -> str:
+    """A validation error as one line per setting, named as in the environment."""
+    lines = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"]).upper()
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(message if not name or message.startswith(name) else f"{name}: {message}")
+    return "; ".join(lines)
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The settings of this process; a setting it must not start with exits with a message."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise secret_file.ConfigurationError(describe(exc)) from None
+    return with_secret_key(settings)

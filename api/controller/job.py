@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 from api import jobs
 from api.controller.deps import CurrentUser, QueueDep, SessionDep
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from api.schema.common import Page, error_responses
+from api.schema.common import INT32_MAX, Page, error_responses
 from api.schema.job import JobCreate, JobEventRead, JobRead, JobResultRead
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -109,7 +109,7 @@ async def events(
     job_id: str,
     user: CurrentUser,
     session: SessionDep,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[JobEventRead]:
     """Stored events with `seq > after_seq`; pass `next_cursor` as the next `after_seq`."""

@@ -35,6 +35,8 @@ _FILES: dict[int | str, dict[str, Any]] = {
     }
 }
 SkillFilter = Annotated[list[SkillName], Query(max_length=MAX_FILTER_SKILLS)]
+Score = Annotated[float | None, Query(ge=0, le=100, allow_inf_nan=False)]
+Years = Annotated[float | None, Query(ge=0, le=60, allow_inf_nan=False)]
 
 
 @router.post("/preview", response_model=PostingPreview, responses=error_responses(401, 422))
@@ -44,11 +46,11 @@ def preview_posting(data: PostingDraft, user: CurrentUser) -> PostingPreview:
 
 
 def _query(
-    min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
-    max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+    min_score: Score = None,
+    max_score: Score = None,
     skill: SkillFilter = [],  # noqa: B006 - FastAPI copies defaults
     missing: SkillFilter = [],  # noqa: B006
-    min_years: Annotated[float | None, Query(ge=0, le=60)] = None,
+    min_years: Years = None,
     education: EducationLevel | None = None,
     location: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     sort: SortKey = "rank",
@@ -87,11 +89,11 @@ async def list_candidates(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     format: Annotated[str | None, Query(pattern="^(json|csv|xlsx)$")] = None,
-    min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
-    max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+    min_score: Score = None,
+    max_score: Score = None,
     skill: SkillFilter = [],  # noqa: B006
     missing: SkillFilter = [],  # noqa: B006
-    min_years: Annotated[float | None, Query(ge=0, le=60)] = None,
+    min_years: Years = None,
     education: EducationLevel | None = None,
     location: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     sort: SortKey = "rank",

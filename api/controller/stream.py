@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Security
 from fastapi.responses import StreamingResponse
 
 from api.controller.deps import SettingsDep, api_key_scheme, oauth2_scheme
-from api.schema.common import error_responses
+from api.schema.common import INT32_MAX, error_responses
 from api.socket import push as push_service
 from api.socket.manager import Connection, ConnectionManager
 from api.socket.outbox import TERMINAL_STATUSES, OutboxClosed
@@ -36,7 +36,7 @@ async def stream_job(
     bearer: Annotated[str | None, Security(oauth2_scheme)],
     api_key: Annotated[str | None, Security(api_key_scheme)],
     token: Annotated[str | None, Query(description="JWT or API key (EventSource)")] = None,
-    after_seq: Annotated[int | None, Query(ge=0)] = None,
+    after_seq: Annotated[int | None, Query(ge=0, le=INT32_MAX)] = None,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """`job.snapshot` first, then each event as `id: <seq>`, `event: <type>`, `data: <json>`;

@@ -1,7 +1,8 @@
 """Live job events over WebSocket: one job, or the user's feed.
 
 Failures are reported after `accept()` with a close code (4401 unauthenticated, 4403
-origin not allowed, 4404 job not found), so a browser sees the code, not a bare 1006.
+origin not allowed, 4404 job not found, 4422 invalid parameter), so a browser sees the
+code, not a bare 1006.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import os
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect
 
 from api.core import limits
-from api.core.errors import NotFoundError, UnauthenticatedError
+from api.core.errors import NotFoundError, UnauthenticatedError, ValidationFailedError
 from api.entity.user import User
 from api.socket import push as push_service
 from api.socket.manager import Connection, ConnectionManager
@@ -28,6 +30,7 @@ router = APIRouter(tags=["live"])
 
 AUTH_TIMEOUT_SECONDS = 5.0
 CLOSE_TRY_AGAIN = 1013
+CLOSE_INVALID = 4422
 MAX_FEED_FOLLOWS = 100
 WORKER_HEADER = [(b"x-worker-pid", str(os.getpid()).encode())]
 
@@ -38,6 +41,11 @@ async def job_socket(websocket: WebSocket, job_id: str) -> None:
     user = await _accept(websocket)
     if user is None:
         return
+    try:
+        after_seq = _after_seq(websocket.query_params)
+    except ValidationFailedError as exc:
+        await _refuse(websocket, CLOSE_INVALID, exc.detail)
+        return
     manager, conn = _connect(websocket, user)
     try:
         await push_service.follow_job(
@@ -46,7 +54,7 @@ async def job_socket(websocket: WebSocket, job_id: str) -> None:
             conn=conn,
             owner=user,
             job_id=job_id,
-            after_seq=_after_seq(websocket.query_params),
+            after_seq=after_seq,
         )
     except NotFoundError:
         await manager.close(conn, 4404, "job not found")
@@ -77,31 +85,45 @@ async def feed_socket(websocket: WebSocket) -> None:
 async def _accept(websocket: WebSocket) -> User | None:
     """Accept, then check the origin and the token; close with 4403/4401 on failure."""
     settings = websocket.app.state.settings
-    await websocket.accept(headers=WORKER_HEADER)
+    try:
+        await websocket.accept(headers=WORKER_HEADER)
+    except (OSError, WebSocketDisconnect):  # uvicorn's ClientDisconnected is an OSError
+        return None  # the client left before the handshake completed
     origin_ok = push_service.origin_allowed(
         origin=websocket.headers.get("origin"),
         settings=settings,
         host=websocket.headers.get("host"),
     )
     if not origin_ok:
-        await websocket.close(4403, "origin not allowed")
+        await _refuse(websocket, 4403, "origin not allowed")
         return None
-    token = websocket.query_params.get("token") or await _first_message_token(websocket)
+    try:
+        token = websocket.query_params.get("token") or await _first_message_token(websocket)
+    except WebSocketDisconnect:
+        return None  # the client hung up before it authenticated: nobody to answer
     try:
         return await push_service.authenticate(
             sessions=websocket.app.state.sessionmaker, settings=settings, token=token
         )
     except UnauthenticatedError:
-        await websocket.close(4401, "unauthenticated")
+        await _refuse(websocket, 4401, "unauthenticated")
         return None
     except Exception as exc:  # database unreachable or saturated: retry later
         logger.warning("websocket auth unavailable: %s", type(exc).__name__)
-        await websocket.close(CLOSE_TRY_AGAIN, "try again later")
+        await _refuse(websocket, CLOSE_TRY_AGAIN, "try again later")
         return None
 
 
+async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
+    """Close with a refusal's code, unless the connection is closing already: the client
+    left, or the server closed it over a bad frame (uvicorn then refuses a second close)."""
+    with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
+        await websocket.close(code, reason)
+
+
 async def _first_message_token(websocket: WebSocket) -> str | None:
-    """`{"type": "auth", "token": ...}` as the first message, within 5 s."""
+    """`{"type": "auth", "token": ...}` as the first message, within 5 s; a client that
+    hangs up instead raises WebSocketDisconnect."""
     try:
         raw = await asyncio.wait_for(websocket.receive_text(), AUTH_TIMEOUT_SECONDS)
         message = json.loads(raw)
@@ -162,27 +184,27 @@ async def _feed_message(
         if len(conn.follows) >= MAX_FEED_FOLLOWS and job_id not in conn.follows:
             conn.put(control("error", error_code="TOO_MANY_SUBSCRIPTIONS", job_id=job_id))
             return
-        after = message.get("after_seq")
         try:
+            after = message.get("after_seq")
             await push_service.follow_job(
                 manager=manager,
                 sessions=websocket.app.state.sessionmaker,
                 conn=conn,
                 owner=user,
                 job_id=job_id,
-                after_seq=after if isinstance(after, int) and after >= 0 else None,
+                after_seq=None if after is None else push_service.seq_from(after, name="after_seq"),
             )
         except NotFoundError:
             conn.put(control("error", error_code="NOT_FOUND", job_id=job_id))
+        except ValidationFailedError as exc:
+            conn.put(control("error", error_code=exc.error_code, job_id=job_id, detail=exc.detail))
     else:
         conn.put(control("error", error_code="BAD_MESSAGE", detail="unknown message"))
 
 
 def _after_seq(params: Any) -> int | None:
+    """`?after_seq=`: absent or empty resumes at the snapshot; anything else must be a seq."""
     raw = params.get("after_seq")
     if raw is None or raw == "":
         return None
-    try:
-        return max(0, int(raw))
-    except ValueError:
-        return None
+    return push_service.seq_from(raw, name="after_seq")

@@ -54,8 +54,11 @@ def install_docs(app: FastAPI) -> None:
 
 def document_limits(app: FastAPI, *, rate_limited: bool) -> None:
     """Add to the OpenAPI schema what the limit middlewares answer, which no route
-    declares: 413 on every operation with a request body, and 429 with `Retry-After` on
-    login and on submissions (when rate limits are on)."""
+    declares: 400 (a body that is not text in its declared encoding) and 413 on every
+    operation with a request body, and 429 with `Retry-After` on
+    login, registration and submissions (when rate limits are on). FastAPI's default 422
+    (`HTTPValidationError`) describes a body this API never sends: every 422 is the
+    error envelope."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -67,7 +70,12 @@ def document_limits(app: FastAPI, *, rate_limited: bool) -> None:
         for path, item in schema.get("paths", {}).items():
             for method, operation in item.items():
                 responses = operation.setdefault("responses", {})
+                if "422" in responses:
+                    responses["422"] = {"description": "Validation error", "content": envelope}
                 if "requestBody" in operation:
+                    responses.setdefault(
+                        "400", {"description": "The body cannot be read", "content": envelope}
+                    )
                     responses.setdefault(
                         "413", {"description": "Request body too large", "content": envelope}
                     )
@@ -80,6 +88,8 @@ def document_limits(app: FastAPI, *, rate_limited: bool) -> None:
                             "content": envelope,
                         },
                     )
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(unused, None)
         app.openapi_schema = schema
         return schema
 

@@ -17,6 +17,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.config.settings import Settings
 from api.core.errors import error_response
 
+#: the largest value of an INTEGER column (signed 32 bits on MySQL/MariaDB); integers the
+#: API accepts and stores, or compares with a column, stay within it
+INT32_MAX = 2_147_483_647
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: WebSocket close codes: 1009 message too big, 1008 policy violation (too many messages)
 CLOSE_TOO_BIG = 1009

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from datetime import datetime
 from typing import Any
 
 from api.core.errors import ValidationFailedError
+from api.core.limits import INT32_MAX
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -18,13 +20,24 @@ def encode_cursor(*values: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
+def _usable(value: Any) -> bool:
+    """A cursor value a query may compare with a column: text, or a bounded number."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) <= INT32_MAX
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, str)
+
+
 def decode_cursor(cursor: str, size: int) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailedError("Invalid cursor", error_code="INVALID_CURSOR") from exc
-    if not isinstance(values, list) or len(values) != size:
+    if not isinstance(values, list) or len(values) != size or not all(map(_usable, values)):
         raise ValidationFailedError("Invalid cursor", error_code="INVALID_CURSOR")
     return values
 

@@ -1,11 +1,21 @@
-"""Fixed-window rate limits: failed logins, and job submissions per user.
+"""Rate limits: logins, registrations, and job submissions per user.
 
-Counters live in Redis (`INCR` + `EXPIRE`, shared by every process and host) when
-`REDIS_URL` is set, in process memory otherwise. A Redis that cannot be reached
-fails open: the request goes through and a warning is logged.
+The middleware needs no database. It keys a login on the identities in the form the
+endpoint will read (parsed by the same Starlette form parser, url-encoded or
+multipart alike) and on the client address; a registration on the client address; a
+submission on the verified JWT subject or the API key's hash. Counters and gates are
+in `api.core.ratestore` (Redis, or process memory).
 
-The middleware needs no database: a login is keyed by the submitted username and
-the client address; a submission by the verified JWT subject or the API key's hash.
+Logins, three limits, each answering 429 `RATE_LIMITED` with `Retry-After`:
+- per account and client: after `LOGIN_FAILURES_BEFORE_DELAY` failures each next try
+  waits `LOGIN_FIRST_DELAY_SECONDS` (1), twice as long after each further failure, up to
+  `LOGIN_MAX_DELAY_SECONDS`. The delay belongs to the pair, so an attacker elsewhere
+  cannot lock the owner out; a success clears it;
+- per client address: `LOGIN_FAILURES_PER_IP` failures per `LOGIN_WINDOW_SECONDS`;
+- global: `LOGIN_FAILURES_GLOBAL` failures of all accounts per window, a ceiling on
+  guessing spread over many addresses and on the password hashing it costs.
+Attempts are counted before the password check (so parallel guesses cannot slip past)
+and given back when refused or successful: only failed password checks count.
 """
 
 from __future__ import annotations
@@ -13,108 +23,35 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import logging
-import math
 import re
-import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, Protocol
-from urllib.parse import parse_qs
+from typing import Any
 
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.config.settings import Settings
-from api.core import security
+from api.core import ratestore, security
 from api.core.errors import error_response
 
 logger = logging.getLogger(__name__)
 
 LOGIN_PATH = "/api/v1/auth/token"
+REGISTER_PATH = "/api/v1/auth/register"
 SUBMISSION_PATHS = (
     re.compile(r"^/api/v1/jobs/?$"),
     re.compile(r"^/api/v1/postings/[^/]+/(screenings|rescore)/?$"),
 )
 MAX_LOGIN_BODY = 16 * 1024
+#: a pair's failures are forgotten after a day without attempts
+PAIR_MEMORY_SECONDS = 86400
 
 
 def is_limited_path(path: str) -> bool:
     """Whether a POST to `path` (a request path or a route template) is rate limited."""
-    return path.rstrip("/") == LOGIN_PATH or any(p.match(path) for p in SUBMISSION_PATHS)
-
-
-@dataclass(frozen=True)
-class Hit:
-    count: int
-    retry_after: int
-
-
-class Counter(Protocol):
-    async def incr(self, key: str, window: int) -> Hit: ...
-
-    async def decr(self, key: str, window: int) -> None: ...
-
-
-def _window(now: float, window: int) -> tuple[int, int]:
-    """The current window's number and the seconds until it ends."""
-    number = int(now // window)
-    return number, max(1, math.ceil((number + 1) * window - now))
-
-
-class MemoryCounter:
-    """Per-process counters; expired windows are swept as keys are touched."""
-
-    def __init__(self) -> None:
-        self._counts: dict[str, tuple[int, int]] = {}
-
-    async def incr(self, key: str, window: int) -> Hit:
-        number, retry = _window(time.time(), window)
-        current, count = self._counts.get(key, (number, 0))
-        count = count + 1 if current == number else 1
-        self._counts[key] = (number, count)
-        if len(self._counts) > 100_000:
-            self._sweep(window)
-        return Hit(count, retry)
-
-    async def decr(self, key: str, window: int) -> None:
-        number, _ = _window(time.time(), window)
-        current, count = self._counts.get(key, (number, 0))
-        if current == number and count > 0:
-            self._counts[key] = (number, count - 1)
-
-    def _sweep(self, window: int) -> None:
-        number, _ = _window(time.time(), window)
-        self._counts = {k: v for k, v in self._counts.items() if v[0] >= number - 1}
-
-
-class RedisCounter:
-    def __init__(self, url: str) -> None:
-        from redis import asyncio as aioredis
-
-        self._redis: Any = aioredis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
-
-    async def incr(self, key: str, window: int) -> Hit:
-        number, retry = _window(time.time(), window)
-        name = f"cvmatch:rl:{key}:{number}"
-        try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(name)
-                pipe.expire(name, window + 1)
-                count, _ = await pipe.execute()
-        except Exception as exc:  # fail open: an outage of Redis must not lock users out
-            logger.warning("rate limit counter unavailable: %s", type(exc).__name__)
-            return Hit(0, retry)
-        return Hit(int(count), retry)
-
-    async def decr(self, key: str, window: int) -> None:
-        number, _ = _window(time.time(), window)
-        try:
-            await self._redis.decr(f"cvmatch:rl:{key}:{number}")
-        except Exception as exc:
-            logger.warning("rate limit counter unavailable: %s", type(exc).__name__)
-
-
-def create_counter(redis_url: str | None) -> Counter:
-    return RedisCounter(redis_url) if redis_url else MemoryCounter()
+    plain = path.rstrip("/")
+    return plain in {LOGIN_PATH, REGISTER_PATH} or any(p.match(path) for p in SUBMISSION_PATHS)
 
 
 def _networks(entries: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -190,11 +127,46 @@ def too_many(retry_after: int, detail: str) -> Any:
     return error_response(429, detail, "RATE_LIMITED", headers={"Retry-After": str(retry_after)})
 
 
+def login_delay(failures: int, *, free: int, first: int, ceiling: int) -> int:
+    """Seconds a pair waits after its `failures`-th failure: none before `free`, then
+    `first`, doubling each time up to `ceiling`."""
+    if failures < free:
+        return 0
+    return int(min(ceiling, first * 2 ** min(failures - free, 30)))
+
+
+def normalise_identity(username: str) -> str:
+    """An account as the limits see it: at least as broad as the login's own lookup."""
+    return username.strip().casefold()
+
+
+async def login_identities(scope: Scope, body: bytes) -> list[str]:
+    """Every `username` in the form, read by the parser the endpoint itself uses."""
+    sent = False
+
+    async def once() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(scope, once).form()
+    except (HTTPException, ValueError, KeyError):
+        return []  # the endpoint cannot read it either: no password is checked
+    try:
+        names = [normalise_identity(v) for v in form.getlist("username") if isinstance(v, str)]
+    finally:
+        await form.close()
+    return sorted({name for name in names if name})
+
+
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, settings: Settings, counter: Counter) -> None:
+    def __init__(self, app: ASGIApp, *, settings: Settings, store: ratestore.Store) -> None:
         self.app = app
         self.settings = settings
-        self.counter = counter
+        self.store = store
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") != "POST":
@@ -203,6 +175,8 @@ class RateLimitMiddleware:
         path = scope.get("path", "")
         if path.rstrip("/") == LOGIN_PATH:
             await self._login(scope, receive, send)
+        elif path.rstrip("/") == REGISTER_PATH:
+            await self._registration(scope, receive, send)
         elif any(pattern.match(path) for pattern in SUBMISSION_PATHS):
             await self._submission(scope, receive, send)
         else:
@@ -211,34 +185,45 @@ class RateLimitMiddleware:
     async def _submission(self, scope: Scope, receive: Receive, send: Send) -> None:
         who = submitter(scope, self.settings)
         if who is not None:
-            hit = await self.counter.incr(f"submit:{who}", self.settings.submission_window_seconds)
+            hit = await self.store.incr(f"submit:{who}", self.settings.submission_window_seconds)
             if hit.count > self.settings.submissions_per_user:
                 response = too_many(hit.retry_after, "Too many job submissions; slow down")
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
-    async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Count every attempt up front (atomic under concurrency); give back successes."""
-        body, replay = await _read_small_body(receive)
-        username = _form_username(scope, body)
-        window = self.settings.login_window_seconds
-        keys = [
-            (
-                f"login:ip:{client_address(scope, self.settings.trusted_proxies)}",
-                self.settings.login_failures_per_ip,
-            )
-        ]
-        if username:
-            keys.append((f"login:user:{_digest(username)}", self.settings.login_failures_per_user))
-        retry = 0
-        for key, limit in keys:
-            hit = await self.counter.incr(key, window)
-            if hit.count > limit:
-                retry = max(retry, hit.retry_after)
-        if retry:
-            response = too_many(retry, "Too many failed logins; try again later")
+    async def _registration(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Every attempt counts: each one tells whether an address has an account."""
+        client = client_address(scope, self.settings.trusted_proxies)
+        window = self.settings.registration_window_seconds
+        hit = await self.store.incr(f"register:ip:{client}", window)
+        if hit.count > self.settings.registrations_per_ip:
+            response = too_many(hit.retry_after, "Too many registrations from this address")
             await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body, replay, complete = await _read_small_body(receive)
+        if not complete:
+            response = error_response(
+                413, f"A login form is at most {MAX_LOGIN_BODY // 1024} KB", "REQUEST_TOO_LARGE"
+            )
+            await response(scope, receive, send)
+            return
+        client = client_address(scope, self.settings.trusted_proxies)
+        identities = await login_identities(scope, body)
+        window = self.settings.login_window_seconds
+        counted = [
+            (f"login:ip:{client}", self.settings.login_failures_per_ip),
+            ("login:all", self.settings.login_failures_global),
+        ]
+        pairs = [f"login:pair:{_digest(name)}:{_digest(client)}" for name in identities]
+        retry = await self._count(counted, window) or await self._pass_pairs(pairs)
+        if retry:
+            for key, _ in counted:
+                await self.store.decr(key, window)
+            await too_many(retry, "Too many failed logins; try again later")(scope, receive, send)
             return
         status = 0
 
@@ -249,20 +234,54 @@ class RateLimitMiddleware:
             await send(message)
 
         await self.app(scope, replay, watch)
-        if status < 400:
-            for key, _ in keys:
-                await self.counter.decr(key, window)
+        if 0 < status < 400:  # no answer at all is no success
+            for key, _ in counted:
+                await self.store.decr(key, window)
+            await self.store.forget(*pairs, *(f"{pair}:gate" for pair in pairs))
+
+    async def _count(self, keys: list[tuple[str, int]], window: int) -> int:
+        """Count the attempt in each fixed window; the longest wait if one is over."""
+        retry = 0
+        for key, limit in keys:
+            hit = await self.store.incr(key, window)
+            if hit.count > limit:
+                retry = max(retry, hit.retry_after)
+        return retry
+
+    async def _pass_pairs(self, pairs: list[str]) -> int:
+        """Let the attempt through each pair's gate, which it closes for the delay its own
+        failure would earn (a success reopens it); else the wait, the attempt not counted."""
+        passed: list[str] = []
+        claimed: list[str] = []
+        for pair in pairs:
+            failures = await self.store.bump(pair, PAIR_MEMORY_SECONDS)
+            delay = login_delay(
+                failures,
+                free=self.settings.login_failures_before_delay,
+                first=self.settings.login_first_delay_seconds,
+                ceiling=self.settings.login_max_delay_seconds,
+            )
+            wait = await self.store.claim(f"{pair}:gate", delay) if delay else 0
+            if wait:  # undo what this refused attempt did to the pairs before this one
+                for key in [*passed, pair]:
+                    await self.store.unbump(key)
+                await self.store.forget(*claimed)
+                return wait
+            passed.append(pair)
+            if delay:
+                claimed.append(f"{pair}:gate")
+        return 0
 
 
-async def _read_small_body(receive: Receive) -> tuple[bytes, Receive]:
-    """Read a login form (a few hundred bytes) and a `receive` that replays it."""
+async def _read_small_body(receive: Receive) -> tuple[bytes, Receive, bool]:
+    """Read a login form (a few hundred bytes): the body, a `receive` that replays it,
+    and whether it ended within MAX_LOGIN_BODY."""
     chunks: list[bytes] = []
     size = 0
     more = True
     while more and size <= MAX_LOGIN_BODY:
         message = await receive()
         if message["type"] != "http.request":
-            more = False
             break
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
@@ -274,15 +293,7 @@ async def _read_small_body(receive: Receive) -> tuple[bytes, Receive]:
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": more}
+            return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
 
-    return body, replay
-
-
-def _form_username(scope: Scope, body: bytes) -> str | None:
-    content_type = (_header(scope, b"content-type") or "").lower()
-    if not content_type.startswith("application/x-www-form-urlencoded"):
-        return None
-    values = parse_qs(body.decode("latin-1"), max_num_fields=20).get("username")
-    return values[0].strip().lower() if values and values[0].strip() else None
+    return body, replay, not more and size <= MAX_LOGIN_BODY

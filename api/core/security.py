@@ -51,7 +51,7 @@ def create_access_token(*, subject: str, settings: Settings) -> IssuedToken:
     now = int(time.time())
     ttl = settings.access_token_minutes * 60
     claims = {"sub": subject, "iat": now, "exp": now + ttl, "type": "access"}
-    token = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
+    token = jwt.encode(claims, settings.signing_key(), algorithm=ALGORITHM)
     return IssuedToken(token=token, expires_in=ttl)
 
 
@@ -60,7 +60,7 @@ def decode_access_token(token: str, *, settings: Settings) -> str:
     try:
         claims = jwt.decode(
             token,
-            settings.secret_key.get_secret_value(),
+            settings.signing_key(),
             algorithms=[ALGORITHM],
             options={"require": ["sub", "iat", "exp", "type"]},
         )
@@ -99,5 +99,5 @@ def verify_download(*, resource: str, sig: str, settings: Settings) -> bool:
 
 
 def _download_mac(resource: str, expires: int, settings: Settings) -> str:
-    key = settings.secret_key.get_secret_value().encode()
+    key = settings.signing_key().encode()
     return hmac.new(key, f"dl:{resource}:{expires}".encode(), hashlib.sha256).hexdigest()

@@ -55,10 +55,10 @@ def _validated(pipeline: PipelineDef, params: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailedError(f"Invalid params: {exc}") from exc
 
 
-async def _replay(session: AsyncSession, owner: User, key: str, request_hash: str) -> Job | None:
+async def _replay(session: AsyncSession, owner_id: str, key: str, request_hash: str) -> Job | None:
     """The job already created under this Idempotency-Key, or None (expired keys freed)."""
     job = await session.scalar(
-        select(Job).where(Job.owner_id == owner.id, Job.idempotency_key == key)
+        select(Job).where(Job.owner_id == owner_id, Job.idempotency_key == key)
     )
     if job is None:
         return None
@@ -93,8 +93,9 @@ async def submit_job(
     request_hash = hashlib.sha256(
         canonical([pipeline, params, priority, max_execution_seconds, posting_id]).encode()
     ).hexdigest()
+    owner_id = owner.id  # a rollback below expires `owner`: never load it again after one
     if idempotency_key:
-        existing = await _replay(session, owner, idempotency_key, request_hash)
+        existing = await _replay(session, owner_id, idempotency_key, request_hash)
         if existing is not None:
             return existing, False
     clean = _validated(definition, params)
@@ -128,7 +129,8 @@ async def submit_job(
         await session.commit()
     except IntegrityError:
         await session.rollback()
-        return await _explain_conflict(session, owner, job, idempotency_key, request_hash), False
+        conflict = await _explain_conflict(session, owner_id, job, idempotency_key, request_hash)
+        return conflict, False
     await session.refresh(job)
     await queue.publisher.events(published)
     await queue.publisher.wake_dispatchers()
@@ -137,11 +139,11 @@ async def submit_job(
 
 
 async def _explain_conflict(
-    session: AsyncSession, owner: User, job: Job, key: str | None, request_hash: str
+    session: AsyncSession, owner_id: str, job: Job, key: str | None, request_hash: str
 ) -> Job:
     """A concurrent submit won: the same idempotency key, or an active duplicate."""
     if key:
-        existing = await _replay(session, owner, key, request_hash)
+        existing = await _replay(session, owner_id, key, request_hash)
         if existing is not None:
             return existing
     duplicate = await session.scalar(

@@ -17,6 +17,7 @@ from api.entity.file import StoredFile
 from api.entity.user import User
 from api.recruiting.filestore import store_for
 from api.schema.candidate import CandidateRead, CandidateSummary, profile_fields
+from pipeline import sniff
 
 EDUCATION_ORDER = {"high_school": 1, "diploma": 2, "bachelor": 3, "master": 4, "doctorate": 5}
 
@@ -140,4 +141,5 @@ async def candidate_file(
     path = store_for(settings.upload_dir).path(stored.storage_key)
     if not path.is_file():
         raise NotFoundError("The file is no longer stored")
-    return Download(path=path, filename=stored.filename, content_type=stored.content_type)
+    filename = sniff.sanitize_filename(stored.filename)
+    return Download(path=path, filename=filename, content_type=stored.content_type)

@@ -20,6 +20,7 @@ from api.core.errors import ValidationFailedError
 from api.recruiting import shortlist
 from api.recruiting.candidate import download_path
 from api.schema.shortlist import ExportCreate
+from pipeline import sniff
 from pipeline.components import COMPONENTS
 
 CSV_PAGE = 500
@@ -63,7 +64,7 @@ def cells(row: shortlist.Row, settings: Settings) -> list[Any]:
         row.years,
         row.education,
         row.location,
-        candidate.filename,
+        sniff.sanitize_filename(candidate.filename),
         link,
     ]
     return [_safe_cell(value) for value in values]

@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 HEAD_BYTES = 8192
 MAX_FIELD_BYTES = 64 * 1024
+#: one header line of a part; python-multipart's own default (4 KB) refused a whole
+#: request over one long filename, which is cut to 255 bytes per file instead
+MAX_PART_HEADER_BYTES = 64 * 1024
 CONTENT_TYPES: dict[str, str] = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -92,8 +95,8 @@ class _Receiver:
         self.settings = settings
         self.intake = intake
         self._headers: dict[bytes, bytes] = {}
-        self._name = b""
-        self._value = b""
+        self._name = bytearray()
+        self._value = bytearray()
         self._file: IntakeFile | None = None
         self._out: IO[bytes] | None = None
         self._hash: Any = None
@@ -117,14 +120,14 @@ class _Receiver:
         self._field = None
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
-        self._name += data[start:end]
+        self._name.extend(data[start:end])
 
     def on_header_value(self, data: bytes, start: int, end: int) -> None:
-        self._value += data[start:end]
+        self._value.extend(data[start:end])
 
     def on_header_end(self) -> None:
-        self._headers[self._name.strip().lower()] = self._value.strip()
-        self._name = self._value = b""
+        self._headers[bytes(self._name).strip().lower()] = bytes(self._value).strip()
+        self._name, self._value = bytearray(), bytearray()
 
     def on_headers_finished(self) -> None:
         _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
@@ -239,7 +242,11 @@ async def receive_files(
     check_content_length(content_length, settings)
     intake = Intake()
     receiver = _Receiver(store, settings, intake)
-    parser = MultipartParser(boundary, receiver.callbacks())  # type: ignore[arg-type]
+    parser = MultipartParser(
+        boundary,
+        receiver.callbacks(),  # type: ignore[arg-type]
+        max_header_size=MAX_PART_HEADER_BYTES,
+    )
     received = 0
     try:
         async for chunk in stream:
@@ -254,7 +261,9 @@ async def receive_files(
     except FormParserError as exc:
         receiver.close()
         intake.discard()
-        raise DomainError("The multipart body is malformed", error_code="BAD_REQUEST") from exc
+        raise DomainError(
+            f"The multipart body is malformed: {exc}", error_code="BAD_REQUEST"
+        ) from exc
     except BaseException:
         receiver.close()
         intake.discard()

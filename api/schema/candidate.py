@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.schema.common import DisplayName
+
 
 class MatchedSkill(BaseModel):
     skill: str
@@ -39,7 +41,7 @@ class Occupation(BaseModel):
 class CandidateSummary(BaseModel):
     id: str
     file_id: str
-    filename: str
+    filename: DisplayName
     name: str | None
     email: str | None
     score: float = Field(description="0..100")

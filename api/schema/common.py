@@ -7,7 +7,19 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from api.core import limits
+from pipeline import sniff
+
 T = TypeVar("T")
+
+INT32_MAX = limits.INT32_MAX
+
+
+class RequestModel(BaseModel):
+    """The base of every request body: a float must be finite (`NaN`, `Infinity` and
+    `1e999`, which JSON parsers turn into infinity, are refused with 422)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -16,6 +28,9 @@ def _as_utc(value: datetime) -> datetime:
 
 #: the database stores naive UTC; responses say so (RFC 3339, `Z`)
 UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
+#: a client's filename as shown: cleaned again on the way out, for rows stored before
+#: names lost their bidi and invisible characters at intake
+DisplayName = Annotated[str, AfterValidator(sniff.sanitize_filename)]
 
 
 class Page(BaseModel, Generic[T]):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schema.common import UtcDateTime
+from api.schema.common import DisplayName, UtcDateTime
 
 
 class FileRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
-    filename: str = Field(description="The sanitised client filename (metadata only).")
+    filename: DisplayName = Field(description="The sanitised client filename (metadata only).")
     size: int
     sha256: str
     content_type: str = Field(description="From the content, not from the client.")
@@ -19,7 +19,7 @@ class FileRead(BaseModel):
 
 
 class FileError(BaseModel):
-    filename: str
+    filename: DisplayName
     error_code: str = Field(examples=["FILE_TOO_LARGE", "UNSUPPORTED_TYPE", "EMPTY_FILE"])
     detail: str
 

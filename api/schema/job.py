@@ -10,10 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schema.common import UtcDateTime
+from api.schema.common import DisplayName, RequestModel, UtcDateTime
 
 
-class JobCreate(BaseModel):
+class JobCreate(RequestModel):
     pipeline: str = Field(min_length=1, max_length=64, examples=["sleep"])
     params: dict[str, Any] = Field(default_factory=dict, examples=[{"seconds": 2, "steps": 4}])
     priority: int = Field(default=0, ge=-100, le=100, description="Higher runs first.")
@@ -63,7 +63,7 @@ class JobEventRead(BaseModel):
 class JobResultRead(BaseModel):
     key: str
     file_id: str | None = None
-    filename: str | None = None
+    filename: DisplayName | None = None
     status: str | None = None
     candidate_id: str | None = None
     error_code: str | None = None

@@ -6,13 +6,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.schema.common import UtcDateTime
+from api.schema.common import RequestModel, UtcDateTime
 from pipeline.components import COMPONENTS
 
 EducationLevel = Literal["high_school", "diploma", "bachelor", "master", "doctorate"]
 WEIGHT_KEYS = COMPONENTS
 SkillName = Annotated[str, Field(min_length=1, max_length=100)]
 SkillList = Annotated[list[SkillName], Field(max_length=100)]
+#: a component's weight before normalisation; bounded so that their sum stays finite
+Weight = Annotated[float, Field(ge=0, le=1000)]
+Weights = Annotated[
+    dict[str, Weight],
+    Field(json_schema_extra={"propertyNames": {"enum": list(WEIGHT_KEYS)}}),
+]
 
 
 def _check_weights(value: dict[str, float] | None) -> dict[str, float] | None:
@@ -21,12 +27,10 @@ def _check_weights(value: dict[str, float] | None) -> dict[str, float] | None:
     unknown = set(value) - set(WEIGHT_KEYS)
     if unknown:
         raise ValueError(f"unknown weight(s): {', '.join(sorted(unknown))}")
-    if any(weight < 0 for weight in value.values()):
-        raise ValueError("weights must not be negative")
     return value
 
 
-class PostingCreate(BaseModel):
+class PostingCreate(RequestModel):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(min_length=1, max_length=50_000)
     required_skills: SkillList | None = Field(
@@ -36,7 +40,7 @@ class PostingCreate(BaseModel):
     min_years_experience: float | None = Field(default=None, ge=0, le=60)
     education_level: EducationLevel | None = None
     location: str | None = Field(default=None, max_length=200)
-    weights: dict[str, float] | None = Field(
+    weights: Weights | None = Field(
         default=None,
         description=f"Overrides of the component weights ({', '.join(WEIGHT_KEYS)}); "
         "they are normalised to sum to 1.",
@@ -45,7 +49,7 @@ class PostingCreate(BaseModel):
     _weights = field_validator("weights")(_check_weights)
 
 
-class PostingUpdate(BaseModel):
+class PostingUpdate(RequestModel):
     """Fields to change; a field set to null is derived from the description again."""
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
@@ -55,7 +59,7 @@ class PostingUpdate(BaseModel):
     min_years_experience: float | None = Field(default=None, ge=0, le=60)
     education_level: EducationLevel | None = None
     location: str | None = Field(default=None, max_length=200)
-    weights: dict[str, float] | None = None
+    weights: Weights | None = None
 
     _weights = field_validator("weights")(_check_weights)
 
@@ -82,7 +86,7 @@ class PostingRead(BaseModel):
         return cls(**data, weights=posting.spec.get("weights") or {})
 
 
-class PostingDraft(BaseModel):
+class PostingDraft(RequestModel):
     """A posting's text, read before it is saved."""
 
     title: str = Field(default="", max_length=200)
@@ -98,7 +102,7 @@ class PostingPreview(BaseModel):
     education_level: str | None
 
 
-class ScreeningCreate(BaseModel):
+class ScreeningCreate(RequestModel):
     """Screen files the caller already uploaded."""
 
     file_ids: list[Annotated[str, Field(max_length=36)]] = Field(min_length=1, max_length=20_000)

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from api.schema.common import RequestModel
 from api.schema.posting import EducationLevel
 
 SortKey = Literal[
@@ -18,7 +19,7 @@ MAX_FILTER_SKILLS = 20
 MAX_EXPORT_IDS = 20_000
 
 
-class CandidateQuery(BaseModel):
+class CandidateQuery(RequestModel):
     """Which of a posting's candidates to show, and in which order.
 
     Every filter narrows the list; `sort` defaults to the ranking (best first).
@@ -57,7 +58,7 @@ class CandidateQuery(BaseModel):
         )
 
 
-class ExportCreate(BaseModel):
+class ExportCreate(RequestModel):
     """Export the selected candidates, or every candidate the query shows."""
 
     format: Literal["csv", "xlsx"] = "csv"

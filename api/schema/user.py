@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from api.schema.common import UtcDateTime
+from api.schema.common import RequestModel, UtcDateTime
 
 
-class UserCreate(BaseModel):
+class UserCreate(RequestModel):
     email: EmailStr = Field(max_length=320)
     password: str = Field(min_length=10, max_length=128)
     full_name: str = Field(min_length=1, max_length=200)
@@ -55,7 +55,7 @@ class TokenRead(BaseModel):
     expires_in: int = Field(description="Seconds until the token expires.")
 
 
-class ApiKeyCreate(BaseModel):
+class ApiKeyCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100)
 
 

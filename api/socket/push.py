@@ -16,6 +16,7 @@ from api.config.settings import Settings
 from api.core.errors import UnauthenticatedError, ValidationFailedError
 from api.entity.user import User
 from api.recruiting import user as user_service
+from api.schema.common import INT32_MAX
 from api.socket.manager import Connection, ConnectionManager
 from api.socket.outbox import envelope
 
@@ -89,21 +90,32 @@ async def follow_job(
         manager.unfollow(conn, job_id)
         raise
     conn.put(envelope(snap))
-    start = snap["seq"] if after_seq is None else after_seq
+    # a seq past the job's last one would drop every event up to it: resume at the end
+    start = snap["seq"] if after_seq is None else min(after_seq, snap["seq"])
     follow.begin(last_seq=start, target=snap["seq"])
     return snap
+
+
+def seq_from(raw: object, *, name: str) -> int:
+    """An event seq sent by a client (text or a JSON number): 0..INT32_MAX, else 422."""
+    value: int | None = None
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+        digits = raw.strip().lstrip("0") or "0"
+        value = int(digits) if len(digits) <= len(str(INT32_MAX)) else None
+    elif isinstance(raw, int) and not isinstance(raw, bool):
+        value = raw
+    if value is None or not 0 <= value <= INT32_MAX:
+        raise ValidationFailedError(
+            f"{name} must be an event seq: an integer from 0 to {INT32_MAX}",
+            error_code="INVALID_SEQ",
+        )
+    return value
 
 
 def resume_point(*, after_seq: int | None, last_event_id: str | None) -> int | None:
     """Where a stream resumes: `Last-Event-ID` (set by EventSource) wins over `after_seq`."""
     if last_event_id is not None and last_event_id.strip():
-        try:
-            value = int(last_event_id.strip())
-        except ValueError as exc:
-            raise ValidationFailedError("Last-Event-ID must be an event seq") from exc
-        if value < 0:
-            raise ValidationFailedError("Last-Event-ID must be an event seq")
-        return value
+        return seq_from(last_event_id, name="Last-Event-ID")
     return after_seq
 
 

@@ -3,17 +3,15 @@
 A real server (subprocess) on a fresh database; an authenticated user; every
 operation gets `FUZZ_EXAMPLES` generated cases (default 50: over 1,000 in total).
 A case fails on any 5xx, or on a status, content type or body the schema does not
-declare. `FUZZ_EXAMPLES=200 pytest tests/fuzz` digs deeper.
+declare; the run fails on any error or traceback in the server's logs.
+`FUZZ_EXAMPLES=200 pytest tests/fuzz` digs deeper.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import urllib.error
-import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,9 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import PASSWORD
-from tests.faults.server import api_server, base_env
-from tests.support import processes
+from tests.fuzz.conftest import FuzzServer
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
 CHECKS = [
@@ -41,49 +37,7 @@ CHECKS = [
 SKIP_PATHS = {"/api/v1/jobs/{job_id}/stream"}
 
 
-def _post(url: str, data: bytes, content_type: str) -> bytes:
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type})
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return bytes(answer.read())
-
-
-@pytest.fixture(scope="module")
-def fuzz_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    tmp = tmp_path_factory.mktemp("fuzz")
-    env = base_env(
-        tmp,
-        database_url,
-        # the limits are tested elsewhere: here they must not turn cases into 429s
-        LOGIN_FAILURES_PER_USER="100000",
-        LOGIN_FAILURES_PER_IP="1000000",
-        SUBMISSIONS_PER_USER="1000000",
-        ENABLE_DISPATCHER="false",
-        LOG_LEVEL="WARNING",
-    )
-    server = api_server(env, tmp / "server.log")
-    try:
-        server.wait_healthy()
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def fuzz_token(fuzz_server: processes.Server) -> str:
-    email = "fuzz@example.com"
-    body = json.dumps({"email": email, "password": PASSWORD, "full_name": "Fuzz"}).encode()
-    try:
-        _post(f"{fuzz_server.url}/api/v1/auth/register", body, "application/json")
-    except urllib.error.HTTPError as exc:
-        assert exc.code == 409
-    form = urllib.parse.urlencode({"username": email, "password": PASSWORD}).encode()
-    answer = _post(
-        f"{fuzz_server.url}/api/v1/auth/token", form, "application/x-www-form-urlencoded"
-    )
-    return str(json.loads(answer)["access_token"])
-
-
-def test_datetimes_carry_an_offset(fuzz_server: processes.Server, fuzz_token: str) -> None:
+def test_datetimes_carry_an_offset(fuzz_server: FuzzServer, fuzz_token: str) -> None:
     request = urllib.request.Request(
         f"{fuzz_server.url}/api/v1/auth/me", headers={"Authorization": f"Bearer {fuzz_token}"}
     )
@@ -93,7 +47,7 @@ def test_datetimes_carry_an_offset(fuzz_server: processes.Server, fuzz_token: st
 
 
 @pytest.mark.slow
-def test_api_conforms_to_its_schema(fuzz_server: processes.Server, fuzz_token: str) -> None:
+def test_api_conforms_to_its_schema(fuzz_server: FuzzServer, fuzz_token: str) -> None:
     with urllib.request.urlopen(f"{fuzz_server.url}/openapi.json", timeout=30) as answer:
         raw = json.loads(answer.read())
     schema = schemathesis.openapi.from_dict(raw)
@@ -129,5 +83,6 @@ def test_api_conforms_to_its_schema(fuzz_server: processes.Server, fuzz_token: s
 
     print(f"{len(cases)} generated cases over {len(set(cases))} operations")
     assert not failures, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
+    assert not fuzz_server.error_lines(), "\n".join(fuzz_server.error_lines()[:40])
     if EXAMPLES >= 40:
         assert len(cases) >= 1000, f"only {len(cases)} cases"

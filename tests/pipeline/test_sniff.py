@@ -52,13 +52,36 @@ def test_text_in_other_encodings(sample: bytes) -> None:
         ("..", "file"),
         ("", "file"),
         ("a..b.pdf", "ab.pdf"),
+        # bidi overrides and isolates: "\u202etxt.exe" shows as "exe.txt" otherwise
+        ("\u202etxt.exe", "txt.exe"),
+        ("cv\u2066\u2067\u2068\u2069\u200e\u200f\u061c.pdf", "cv.pdf"),
+        # zero-width and other invisible characters, the BOM, line separators
+        ("a\u200bb\u200d\u2060c\ufeff.pdf", "abc.pdf"),
+        ("cv\u2028\u2029\x85.docx", "cv.docx"),
+        # NFC: a decomposed accent becomes one character
+        ("Jose\u0301.pdf", "Jos\u00e9.pdf"),
+        ("a.\u200b.b.pdf", "ab.pdf"),
     ],
 )
 def test_sanitize_filename(raw: str, expected: str) -> None:
     assert sanitize_filename(raw) == expected
 
 
-def test_sanitize_filename_limits_length_and_keeps_extension() -> None:
-    name = sanitize_filename("x" * 400 + ".pdf")
-    assert len(name) == 255
-    assert name.endswith(".pdf")
+@pytest.mark.parametrize(
+    ("raw", "ext"),
+    [
+        ("x" * 400 + ".pdf", ".pdf"),
+        ("\u00e9" * 300 + ".docx", ".docx"),
+        ("\U0001f600" * 100 + ".txt", ".txt"),
+    ],
+)
+def test_sanitize_filename_caps_bytes_and_keeps_extension(raw: str, ext: str) -> None:
+    name = sanitize_filename(raw)
+    assert 250 <= len(name.encode()) <= 255
+    assert name.endswith(ext)
+    assert raw.startswith(name.removesuffix(ext))  # cut between characters, never inside one
+
+
+def test_a_long_name_without_an_extension_is_cut_too() -> None:
+    assert sanitize_filename("y" * 8000) == "y" * 255
+    assert len(sanitize_filename("z." + "e" * 300).encode()) == 255  # not an extension
