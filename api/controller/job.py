@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from api import jobs
 from api.controller.deps import CurrentUser, QueueDep, SessionDep
+from api.core.errors import ForbiddenError
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.schema.common import Page, error_responses
 from api.schema.job import JobCreate, JobEventRead, JobRead, JobResultRead
@@ -40,7 +41,7 @@ async def submit(
     return JobRead.model_validate(job)
 
 
-@router.get("", response_model=Page[JobRead], responses=error_responses(401, 422))
+@router.get("", response_model=Page[JobRead], responses=error_responses(401, 403, 422))
 async def list_jobs(
     user: CurrentUser,
     session: SessionDep,
@@ -49,11 +50,15 @@ async def list_jobs(
     status: str | None = None,
     pipeline: str | None = None,
     posting_id: str | None = None,
+    scheduled: bool = False,
 ) -> Page[JobRead]:
-    """The caller's jobs, newest first."""
+    """The caller's jobs, newest first; `?scheduled=true` (admins): the scheduled jobs
+    (the privacy sweep), which belong to no user."""
+    if scheduled and not user.is_admin:
+        raise ForbiddenError("Administrator rights required")
     rows, next_cursor = await jobs.list_jobs(
         session=session, owner=user, limit=limit, cursor=cursor,
-        status=status, pipeline=pipeline, posting_id=posting_id,
+        status=status, pipeline=pipeline, posting_id=posting_id, scheduled=scheduled,
     )  # fmt: skip
     return Page(items=[JobRead.model_validate(j) for j in rows], next_cursor=next_cursor)
 
