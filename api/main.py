@@ -58,10 +58,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sessionmaker=app.state.sessionmaker,
         executor=app.state.executor,
     )
+    app.state.scheduler = jobs.start_scheduler(
+        queue=app.state.job_queue,
+        sessionmaker=app.state.sessionmaker,
+        schedules=job_types.schedules(settings),
+    )
     logger.info("cvmatch %s started (%s)", __version__, settings.environment)
     try:
         yield
     finally:
+        await jobs.stop_scheduler(app.state.scheduler)
         await jobs.stop_dispatcher(queue=app.state.job_queue, dispatcher=app.state.dispatcher)
         await app.state.connection_manager.stop()
         await app.state.bus.stop()

@@ -14,15 +14,16 @@ from api.core.errors import NotFoundError
 from api.core.pagination import DEFAULT_LIMIT, decode_time_cursor, encode_cursor
 from api.entity.file import StoredFile
 from api.entity.user import User
-from api.recruiting.filestore import FileStore, store_for
+from api.recruiting import blobs
+from api.recruiting.filestore import FileStore, LocalFileStore, store_of
 from api.recruiting.upload import Intake, IntakeFile, receive_files
 from api.schema.file import FileError
 
 logger = logging.getLogger(__name__)
 
 
-def store(settings: Settings) -> FileStore:
-    return store_for(settings.upload_dir)
+def store(settings: Settings) -> LocalFileStore:
+    return store_of(settings)
 
 
 async def receive_intake(
@@ -87,6 +88,7 @@ async def keep_intake(
         for item in accepted:
             if item.sha256 not in known and item.sha256 not in fresh:
                 fresh[item.sha256 or ""] = item
+        await blobs.hold(session, fresh)  # no removal can take these bytes until we commit
         keys = await asyncio.to_thread(_put_all, store(settings), list(fresh.values()))
         for item, key in zip(fresh.values(), keys, strict=True):
             row = StoredFile(
