@@ -17,6 +17,7 @@ from api import __version__, job_types, jobs
 from api.config.database import create_engine, create_sessionmaker
 from api.config.logging_config import configure_logging
 from api.config.settings import Settings, get_settings
+from api.controller import audit as audit_controller
 from api.controller import auth, candidate, file, health, posting, shortlist, stream, ws
 from api.controller import job as job_controller
 from api.controller import metrics as metrics_controller
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(candidate.router, prefix=API_PREFIX)
     app.include_router(job_controller.router, prefix=API_PREFIX)
     app.include_router(status_controller.router, prefix=API_PREFIX)
+    app.include_router(audit_controller.router, prefix=API_PREFIX)
     install_docs(app)
     document_limits(app, rate_limited=settings.rate_limit_enabled)
     _install_console(app)

@@ -1,7 +1,8 @@
 """Logging through dictConfig: console plus a rotating `logs/app.log`, JSON lines on demand.
 
 Secrets never reach a log line: a filter redacts `token=`, `sig=`, `password=`,
-`api_key=` values and bearer tokens in every record, whoever logged it.
+`api_key=` values and bearer tokens in every record, whoever logged it; another keeps
+personal data out (`log_privacy`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from api.config.log_privacy import PersonalDataFilter
 from api.config.settings import Settings
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -56,7 +58,9 @@ class JsonFormatter(logging.Formatter):
         for key in ("method", "path", "status", "duration_ms", "client"):
             if hasattr(record, key):
                 payload[key] = getattr(record, key)
-        if record.exc_info:
+        if record.exc_text:  # set, and scrubbed, by PersonalDataFilter
+            payload["exc"] = record.exc_text
+        elif record.exc_info:
             payload["exc"] = self.formatException(record.exc_info)
         return json.dumps(payload, ensure_ascii=False)
 
@@ -68,7 +72,10 @@ def configure_logging(settings: Settings) -> None:
         {
             "version": 1,
             "disable_existing_loggers": False,
-            "filters": {"redact": {"()": RedactFilter}},
+            "filters": {
+                "redact": {"()": RedactFilter},
+                "personal": {"()": PersonalDataFilter},
+            },
             "formatters": {
                 "text": {
                     "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
@@ -79,7 +86,7 @@ def configure_logging(settings: Settings) -> None:
                 "console": {
                     "class": "logging.StreamHandler",
                     "formatter": formatter,
-                    "filters": ["redact"],
+                    "filters": ["redact", "personal"],
                 },
                 "file": {
                     "class": "logging.handlers.RotatingFileHandler",
@@ -88,7 +95,7 @@ def configure_logging(settings: Settings) -> None:
                     "backupCount": 5,
                     "encoding": "utf-8",
                     "formatter": formatter,
-                    "filters": ["redact"],
+                    "filters": ["redact", "personal"],
                 },
             },
             "root": {"level": settings.log_level.upper(), "handlers": ["console", "file"]},

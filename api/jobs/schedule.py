@@ -49,6 +49,10 @@ class Schedule:
     #: below the default 0, so scheduled work waits behind users' jobs
     priority: int = -10
 
+    def __post_init__(self) -> None:
+        if self.every_seconds <= 0:
+            raise ValueError("a schedule's period must be positive")
+
     def period(self, now: datetime) -> int:
         """The number of the period `now` (naive UTC) falls in, counted from the epoch."""
         return int(now.replace(tzinfo=UTC).timestamp() // self.every_seconds)

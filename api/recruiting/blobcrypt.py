@@ -91,6 +91,16 @@ def seal(source: BinaryIO, target: BinaryIO, key: bytes) -> None:
         chunk, index = following, index + 1
 
 
+def check_readable(path: Path, keyring: Keyring) -> None:
+    """Raise BlobCryptError now when the blob is sealed under a key that is not set."""
+    with path.open("rb") as handle:
+        head = handle.read(HEADER_BYTES)
+    if head.startswith(MAGIC):
+        if len(head) < HEADER_BYTES:
+            raise BlobCryptError("the file's header is cut short")
+        keyring.find(head[len(MAGIC) : len(MAGIC) + 8])
+
+
 def is_sealed(path: Path) -> bool:
     with path.open("rb") as handle:
         return handle.read(len(MAGIC)) == MAGIC

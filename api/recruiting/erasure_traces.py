@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, or_, select, update
+from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.entity.job import Job, JobEvent, JobResult, JobUnit
@@ -149,3 +149,19 @@ async def forget_candidates(
         await session.execute(
             delete(JobResult).where(JobResult.job_id.in_(owned), JobResult.key.in_(chunk))
         )
+
+
+async def hide_in_events(session: AsyncSession, posting_id: str) -> None:
+    """Blind review switched on: the posting's stored events lose the candidates' names
+    and the files' names. Not committed."""
+    screenings = select(Job.id).where(Job.posting_id == posting_id)
+    await session.execute(
+        update(JobEvent)
+        .where(JobEvent.job_id.in_(screenings), JobEvent.type == "job.file")
+        .values(data=func.json_remove(JobEvent.data, "$.name", "$.filename"))
+    )
+    await session.execute(
+        update(JobEvent)
+        .where(JobEvent.job_id.in_(screenings), JobEvent.type == "job.progress")
+        .values(message=None)
+    )

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config.settings import Settings
@@ -156,18 +156,3 @@ async def get_file(*, session: AsyncSession, owner: User, file_id: str) -> Store
     if row is None:
         raise NotFoundError("File not found")
     return row
-
-
-async def delete_file(
-    *, session: AsyncSession, settings: Settings, owner: User, file_id: str
-) -> None:
-    """Delete the row (and its candidates); the blob goes when no row refers to it."""
-    row = await get_file(session=session, owner=owner, file_id=file_id)
-    key = row.storage_key
-    await session.delete(row)
-    await session.commit()
-    others = await session.scalar(
-        select(func.count()).select_from(StoredFile).where(StoredFile.storage_key == key)
-    )
-    if not others:
-        await asyncio.to_thread(store(settings).delete, key)

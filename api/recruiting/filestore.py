@@ -101,6 +101,14 @@ class LocalFileStore:
     def chunks(self, storage_key: str) -> Iterator[bytes]:
         return blobcrypt.open_chunks(self._blob(storage_key), self.keyring)
 
+    def sealed(self, storage_key: str) -> bool:
+        """The blob is sealed (and its key is set: else BlobCryptError)."""
+        blob = self._blob(storage_key)
+        if not blob.is_file() or not blobcrypt.is_sealed(blob):
+            return False
+        blobcrypt.check_readable(blob, self.keyring)
+        return True
+
     def plain_copy(self, storage_key: str, folder: Path) -> Path:
         blob = self._blob(storage_key)
         if not self.keyring.enabled or not blob.is_file() or not blobcrypt.is_sealed(blob):

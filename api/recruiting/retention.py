@@ -49,27 +49,25 @@ SWEEP = PipelineDef(PIPELINE, lambda params: [{}], _run_unit)
 
 
 async def _purge_posting(
-    session: AsyncSession, settings: Settings, posting: Posting, cutoff: datetime
+    session: AsyncSession, settings: Settings, posting_id: str, owner_id: str, cutoff: datetime
 ) -> tuple[int, int, int]:
     """Erase the posting's candidates created before `cutoff`: (candidates, files,
     skipped because a job uses them)."""
     query = (
         select(Candidate)
-        .where(Candidate.posting_id == posting.id, Candidate.created_at < cutoff)
+        .where(Candidate.posting_id == posting_id, Candidate.created_at < cutoff)
         .order_by(Candidate.id)
         .limit(BATCH)
     )
     candidates = files = 0
     while rows := list(await session.scalars(query)):
         file_ids = {row.file_id for row in rows}
-        if await erasure.busy(session, posting.owner_id, [posting.id], file_ids):
+        if await erasure.busy(session, owner_id, [posting_id], file_ids):
             await session.rollback()
             return candidates, files, len(rows)
         erased = erasure.Erased(candidates=rows)
-        await erasure.drop_candidates(session, posting.owner_id, rows)
-        await erasure.drop_files(
-            session, posting.owner_id, await erasure.unused(session, file_ids), erased
-        )
+        await erasure.drop_candidates(session, owner_id, rows)
+        await erasure.drop_files(session, owner_id, await erasure.unused(session, file_ids), erased)
         await erasure.finish(session, settings, audit.SYSTEM, erased)
         candidates, files = candidates + len(rows), files + len(erased.files)
     return candidates, files, 0
@@ -88,11 +86,11 @@ async def _purge_files(session: AsyncSession, settings: Settings, cutoff: dateti
         if not rows:
             return purged
         erased = erasure.Erased()
-        for row in rows:
-            if await erasure.busy(session, row.owner_id, [], [row.id]):
-                skip.add(row.id)
+        for ident, owner_id in [(row.id, row.owner_id) for row in rows]:
+            if await erasure.busy(session, owner_id, [], [ident]):
+                skip.add(ident)
             else:
-                await erasure.drop_files(session, row.owner_id, [row.id], erased)
+                await erasure.drop_files(session, owner_id, [ident], erased)
         await erasure.finish(session, settings, audit.SYSTEM, erased)
         purged += len(erased.files)
 
@@ -100,13 +98,20 @@ async def _purge_files(session: AsyncSession, settings: Settings, cutoff: dateti
 async def purge(session: AsyncSession, settings: Settings, now: datetime) -> dict[str, int]:
     """Erase what outlived its retention; the counts of what went."""
     counts = {"candidates_purged": 0, "files_purged": 0, "skipped_in_use": 0}
-    closed = list(await session.scalars(select(Posting).where(Posting.closed_at.is_not(None))))
+    closed = (
+        await session.execute(
+            select(Posting.id, Posting.owner_id, Posting.retention_days).where(
+                Posting.closed_at.is_not(None)
+            )
+        )
+    ).all()
     await session.rollback()
-    for posting in closed:
-        days = posting.retention_days or settings.retention_days
+    for posting_id, owner_id, own_days in closed:
+        days = own_days or settings.retention_days
         if not days:
             continue
-        done = await _purge_posting(session, settings, posting, now - timedelta(days=days))
+        cutoff = now - timedelta(days=days)
+        done = await _purge_posting(session, settings, posting_id, owner_id, cutoff)
         counts["candidates_purged"] += done[0]
         counts["files_purged"] += done[1]
         counts["skipped_in_use"] += done[2]

@@ -24,6 +24,7 @@ from api import jobs
 from api.config.settings import Settings
 from api.entity.job import Job, JobUnit
 from api.entity.posting import Posting
+from api.recruiting import blobcrypt
 from api.recruiting import screening_results as results
 from api.recruiting.filestore import PLAIN_PREFIX, LocalFileStore, plain_root, store_of
 from pipeline import registry
@@ -77,15 +78,23 @@ def _decrypting(run_unit: RunUnitFn, store: LocalFileStore) -> RunUnitFn:
         root = plain_root(store)
         root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=PLAIN_PREFIX, dir=root) as folder:
-            files = [
-                {**item, "path": str(store.plain_copy(Path(item["path"]).name, Path(folder)))}
-                if item.get("path") and item.get("sha256")
-                else item
-                for item in payload.get("files", [])
-            ]
+            files = [_plain(store, item, Path(folder)) for item in payload.get("files", [])]
             return run_unit({**payload, "files": files}, ctx)
 
     return run
+
+
+def _plain(store: LocalFileStore, item: JSON, folder: Path) -> JSON:
+    """The unit's entry for a file, pointing at a plain copy; a file that cannot be
+    decrypted becomes a `FILE_UNREADABLE` error of its own."""
+    if not item.get("path") or not item.get("sha256"):
+        return item
+    try:
+        return {**item, "path": str(store.plain_copy(Path(item["path"]).name, folder))}
+    except (blobcrypt.BlobCryptError, OSError) as exc:
+        detail = str(exc) if isinstance(exc, blobcrypt.BlobCryptError) else "file missing"
+        error = {"error_code": "FILE_UNREADABLE", "detail": detail}
+        return {**item, "intake_error": error}
 
 
 def job_types(settings: Settings) -> list[jobs.JobType]:

@@ -35,8 +35,10 @@ async def test_two_workers_run_a_periodic_job_once_per_period(
         CVMATCH_EXTRA_PIPELINES="tests.jobs.schedules",
     )
     workers = [processes.worker(env, tmp_path / f"worker{n}.log") for n in range(2)]
-    done = select(func.count()).select_from(Job).where(
-        Job.pipeline == "tick", Job.status == "succeeded"
+    done = (
+        select(func.count())
+        .select_from(Job)
+        .where(Job.pipeline == "tick", Job.status == "succeeded")
     )
     try:
         deadline = time.monotonic() + 120
