@@ -21,7 +21,10 @@ from pipeline.protected import GENDERED_WORDS, strip_protected
 
 HIDDEN = "[hidden]"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|dev)/\S*")
+_LINK_END = r"[^\s)\]>\"',;]"
+_URL = re.compile(
+    rf"(?:https?://|www\.){_LINK_END}+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|dev)/{_LINK_END}*"
+)
 _PHONE = re.compile(r"\+?\(?\d[\d ().-]{6,}\d")
 _GENDERED = re.compile(
     r"\b(?:" + "|".join(sorted(GENDERED_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE

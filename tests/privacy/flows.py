@@ -23,6 +23,8 @@ class Screened:
     job: dict[str, Any]
     #: candidate summaries by file name
     candidates: dict[str, dict[str, Any]]
+    #: the ranking, best first
+    ranking: list[dict[str, Any]]
 
 
 async def screen(
@@ -45,7 +47,8 @@ async def screen(
     assert job["status"] == "succeeded", job
     ranking = await client.get(f"{API}/postings/{posting['id']}/candidates", headers=headers)
     assert ranking.status_code == 200, ranking.text
-    return Screened(posting, job, {c["filename"]: c for c in ranking.json()["items"]})
+    items = ranking.json()["items"]
+    return Screened(posting, job, {c["filename"]: c for c in items}, items)
 
 
 async def use_everything(

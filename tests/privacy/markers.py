@@ -42,6 +42,7 @@ class Person:
     email: str
     phone: str
     word: str
+    nationality: str
 
     @classmethod
     def new(cls) -> Person:
@@ -54,6 +55,7 @@ class Person:
             email=f"mk{tag}@example.org",
             phone=f"+44 7700 {digits[:3]} {digits[3:]}",
             word=_word(rng, 4).lower() + "vale",
+            nationality=_word(rng, 3) + "ian",
         )
 
     @property
@@ -66,7 +68,18 @@ class Person:
 
     def markers(self) -> list[str]:
         """Lower-case strings none of which may remain once the person is erased."""
-        return [self.first.lower(), self.last.lower(), self.email.lower(), self.word]
+        return [*self.hidden(), self.word]
+
+    def hidden(self) -> list[str]:
+        """What blind review hides (with the phone number): who the person is."""
+        return [self.first.lower(), self.last.lower(), self.email.lower(),
+                self.nationality.lower()]  # fmt: skip
+
+    def leaks(self, text: str) -> list[str]:
+        """The hidden markers `text` shows."""
+        lowered, digits = text.lower(), re.sub(r"\D", "", text)
+        found = [marker for marker in self.hidden() if marker in lowered]
+        return found + ([self.phone_digits] if self.phone_digits in digits else [])
 
     def cv_text(self) -> str:
         fields = fixtures.cv_fields(
@@ -76,6 +89,11 @@ class Person:
             email=self.email,
             phone=self.phone,
             links=[],
+            personal=[
+                "Date of birth: 14 March 1991",
+                f"Nationality: {self.nationality}",
+                "Gender: Female",
+            ],
         )
         fields.jobs[0]["bullets"].append(
             f"Built Python and Docker services for the {self.word} harbour logistics team"
@@ -103,7 +121,7 @@ class Hit:
     marker: str
 
 
-def _found(where: str, value: str, people: list[Person]) -> list[Hit]:
+def hits_in(where: str, value: str, people: list[Person]) -> list[Hit]:
     lowered = value.lower()
     digits = re.sub(r"\D", "", value)
     hits = [Hit(where, m) for p in people for m in p.markers() if m in lowered]
@@ -111,7 +129,7 @@ def _found(where: str, value: str, people: list[Person]) -> list[Hit]:
     return hits
 
 
-def _texts(value: Any) -> list[str]:
+def readable_forms(value: Any) -> list[str]:
     """Every readable form of a database value."""
     if value is None:
         return []
@@ -146,8 +164,8 @@ async def scan_database(engine: AsyncEngine, people: list[Person]) -> list[Hit]:
             columns = list(result.keys())
             for row in result.all():
                 for column, value in zip(columns, row, strict=True):
-                    for form in _texts(value):
-                        hits += _found(f"{table}.{column}", form, people)
+                    for form in readable_forms(value):
+                        hits += hits_in(f"{table}.{column}", form, people)
     return sorted(set(hits), key=lambda h: (h.where, h.marker))
 
 
@@ -177,7 +195,7 @@ def scan_files(roots: list[Path], people: list[Person]) -> list[Hit]:
     hits: list[Hit] = []
     for root in roots:
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            hits += _found(f"name:{path}", str(path.relative_to(root)), people)
+            hits += hits_in(f"name:{path}", str(path.relative_to(root)), people)
             for form in _file_texts(path, path.read_bytes()):
-                hits += _found(str(path), form, people)
+                hits += hits_in(str(path), form, people)
     return sorted(set(hits), key=lambda h: (h.where, h.marker))
