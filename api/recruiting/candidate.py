@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,15 +209,19 @@ async def candidate_file(
     store = store_of(settings)
     if not store.exists(stored.storage_key):
         raise NotFoundError("The file is no longer stored")
+    chunks: Iterator[bytes] = iter(())
     try:
         sealed = store.sealed(stored.storage_key)
+        if sealed:  # the first chunk is opened now, so a bad file fails before the answer
+            chunks = store.chunks(stored.storage_key)
+            chunks = itertools.chain([next(chunks, b"")], chunks)
     except blobcrypt.BlobCryptError as exc:
         raise FileUnreadableError(str(exc)) from exc
     entry = audit.Entry("download", "candidate", candidate.id, candidate.owner_id, posting.id,
                         {"file_id": stored.id})  # fmt: skip
     await audit.record_now(session, actor if mine and actor else audit.SIGNED_LINK, entry)
     return Download(
-        chunks=store.chunks(stored.storage_key),
+        chunks=chunks,
         path=store.path(stored.storage_key),
         sealed=sealed,
         filename=stored.filename,

@@ -8,9 +8,7 @@ from api.recruiting.blind import HIDDEN, mask_text, pseudonym
 def test_contact_details_names_and_gendered_words_are_masked() -> None:
     line = "Ada Lovelace (ada@example.org, +44 7700 900456, https://github.com/ada) led her team"
     masked = mask_text(line, "Ada Lovelace")
-    assert masked == (
-        f"{HIDDEN} {HIDDEN} ({HIDDEN}, {HIDDEN}, {HIDDEN}) led {HIDDEN} team"
-    )
+    assert masked == (f"{HIDDEN} {HIDDEN} ({HIDDEN}, {HIDDEN}, {HIDDEN}) led {HIDDEN} team")
 
 
 def test_lines_that_state_a_protected_attribute_are_hidden_whole() -> None:
