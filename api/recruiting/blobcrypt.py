@@ -74,7 +74,7 @@ def _nonce(prefix: bytes, index: int) -> bytes:
     return prefix + index.to_bytes(4, "big")
 
 
-def seal(source: BinaryIO, target: BinaryIO, key: bytes) -> None:
+def seal(source: BinaryIO | ChunkReader, target: BinaryIO, key: bytes) -> None:
     """Write `source` to `target` sealed under `key`."""
     prefix = os.urandom(8)
     header = MAGIC + key_id(key) + prefix
@@ -131,6 +131,24 @@ def open_chunks(path: Path, keyring: Keyring) -> Iterator[bytes]:
             if final:
                 return
             block, index = following, index + 1
+
+
+class ChunkReader:
+    """`read(n)` over an iterator of byte chunks (to seal a stream that is decrypted
+    as it is read)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buffer = b""
+
+    def read(self, size: int) -> bytes:
+        while len(self._buffer) < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buffer += chunk
+        out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out
 
 
 def write_plain(path: Path, target: BinaryIO, keyring: Keyring) -> None:

@@ -131,12 +131,18 @@ class LocalFileStore:
             with blob.open("rb") as handle:
                 if handle.read(blobcrypt.HEADER_BYTES)[8:16] == blobcrypt.key_id(current):
                     return False
-        plain = self.temp_path()
-        with plain.open("wb") as target:
-            blobcrypt.write_plain(blob, target, self.keyring)
-        rewritten = self._sealed(plain, current) if current is not None else plain
-        os.chmod(rewritten, 0o640)
-        os.replace(rewritten, blob)
+        rewritten = self.temp_path()
+        try:
+            with rewritten.open("wb") as target:
+                if current is None:
+                    blobcrypt.write_plain(blob, target, self.keyring)
+                else:  # from the old seal straight to the new: no plain copy on disk
+                    source = blobcrypt.ChunkReader(blobcrypt.open_chunks(blob, self.keyring))
+                    blobcrypt.seal(source, target, current)
+            os.chmod(rewritten, 0o640)
+            os.replace(rewritten, blob)
+        finally:
+            rewritten.unlink(missing_ok=True)
         return True
 
     def keys(self) -> Iterator[tuple[str, float]]:
