@@ -8,7 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from api import jobs
 from api.entity.base import utcnow
@@ -131,3 +133,31 @@ async def test_no_scheduler_without_a_dispatcher(app: Any) -> None:
     schedules = [jobs.Schedule("never", "noop", LONG)]
     assert jobs.start_scheduler(queue=queue, sessionmaker=app.state.sessionmaker,
                                 schedules=schedules) is None  # fmt: skip
+
+
+async def test_the_scheduler_keeps_trying_while_the_database_is_away(
+    app: Any, tmp_path: Any, caplog: Any
+) -> None:
+    away = create_async_engine(f"sqlite+aiosqlite:///{tmp_path}/missing/dir/db.sqlite")
+    scheduler = jobs.start_scheduler(
+        queue=app.state.job_queue,
+        sessionmaker=async_sessionmaker(away),
+        schedules=[jobs.Schedule("unreachable", "noop", LONG)],
+    )
+    assert scheduler is not None
+    try:
+        for _ in range(200):
+            if "scheduler tick failed" in caplog.text:
+                break
+            await asyncio.sleep(0.05)
+        assert "scheduler tick failed: OperationalError" in caplog.text
+        assert scheduler._task is not None and not scheduler._task.done()  # still running
+    finally:
+        await jobs.stop_scheduler(scheduler)
+        await away.dispose()
+    assert await _scheduled(app, "unreachable") == []
+
+
+def test_a_schedule_needs_a_positive_period() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        jobs.Schedule("never", "noop", 0)
