@@ -17,6 +17,7 @@ from api import __version__, job_types, jobs
 from api.config.database import create_engine, create_sessionmaker
 from api.config.logging_config import configure_logging
 from api.config.settings import Settings, get_settings, with_secret_key
+from api.controller import audit as audit_controller
 from api.controller import auth, candidate, file, health, posting, shortlist, stream, ws
 from api.controller import job as job_controller
 from api.controller import metrics as metrics_controller
@@ -58,10 +59,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sessionmaker=app.state.sessionmaker,
         executor=app.state.executor,
     )
+    app.state.scheduler = jobs.start_scheduler(
+        queue=app.state.job_queue,
+        sessionmaker=app.state.sessionmaker,
+        schedules=job_types.schedules(settings),
+    )
     logger.info("cvmatch %s started (%s)", __version__, settings.environment)
     try:
         yield
     finally:
+        await jobs.stop_scheduler(app.state.scheduler)
         await jobs.stop_dispatcher(queue=app.state.job_queue, dispatcher=app.state.dispatcher)
         await app.state.connection_manager.stop()
         await app.state.bus.stop()
@@ -147,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(candidate.router, prefix=API_PREFIX)
     app.include_router(job_controller.router, prefix=API_PREFIX)
     app.include_router(status_controller.router, prefix=API_PREFIX)
+    app.include_router(audit_controller.router, prefix=API_PREFIX)
     install_docs(app)
     document_limits(app, rate_limited=settings.rate_limit_enabled)
     _install_console(app)

@@ -38,14 +38,19 @@ async def run(settings: Settings) -> None:
         types=job_types.installed(settings),  # the same job types as the API processes
         bus=bus,
     )
+    sessionmaker = create_sessionmaker(engine)
     dispatcher = await jobs.start_dispatcher(
-        queue=queue, sessionmaker=create_sessionmaker(engine), executor=executor
+        queue=queue, sessionmaker=sessionmaker, executor=executor
+    )
+    scheduler = jobs.start_scheduler(
+        queue=queue, sessionmaker=sessionmaker, schedules=job_types.schedules(settings)
     )
     logger.info("cvmatch worker %s ready", __version__)
     try:
         await stop.wait()
         logger.info("stopping: finishing or releasing running units")
     finally:
+        await jobs.stop_scheduler(scheduler)
         await jobs.stop_dispatcher(queue=queue, dispatcher=dispatcher)
         await bus.stop()
         executor.shutdown(wait=False, cancel_futures=True)

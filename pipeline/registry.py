@@ -168,6 +168,7 @@ def _match_run(payload: JSON, ctx: UnitContext) -> JSON | None:
     posting = payload["posting"]
     files = payload["files"]
     cached = payload.get("cached") or {}
+    blind = bool(posting.get("blind"))  # blind review: events name no one, no file
     total = len(files)
     start = int((ctx.resume or {}).get("next", 0))
     results = _results(posting, files[start:], cached, ctx)
@@ -179,9 +180,11 @@ def _match_run(payload: JSON, ctx: UnitContext) -> JSON | None:
             name = (result["profile"] or {}).get("name")
             event_keys = ("file_id", "filename", "status", "error_code", "detail", "score")
             # the score of a file alone: final once the pool is scored together at the end
-            ctx.emit("job.file", {**{k: result[k] for k in event_keys}, "name": name,
-                                  "provisional": True})  # fmt: skip
-            ctx.report(index + 1, total, "parsing", result["filename"])
+            event = {**{k: result[k] for k in event_keys}, "name": name, "provisional": True}
+            if blind:
+                del event["filename"], event["name"]
+            ctx.emit("job.file", event)
+            ctx.report(index + 1, total, "parsing", None if blind else result["filename"])
             ctx.checkpoint({"next": index + 1})
     finally:
         results.close()

@@ -51,6 +51,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         log_dir=tmp_path / "logs",
         redis_url=None,
         enable_test_pipelines=True,
+        privacy_sweep_seconds=0,  # no scheduled job a test did not ask for
         _env_file=None,  # type: ignore[call-arg]
     )
 

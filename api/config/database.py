@@ -24,6 +24,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")  # erased rows are overwritten, not left in pages
     cursor.close()
 
 
@@ -36,6 +37,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(
             url,
             echo=settings.db_echo,
+            hide_parameters=True,  # error messages and logs never echo row values
             pool_pre_ping=True,
             connect_args={"timeout": 30},
         )
@@ -49,6 +51,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         url.update_query_dict({"charset": "utf8mb4"}),
         isolation_level="READ COMMITTED",
         echo=settings.db_echo,
+        hide_parameters=True,
         pool_pre_ping=True,
         pool_recycle=settings.db_pool_recycle,
         pool_size=settings.db_pool_size,

@@ -6,6 +6,7 @@ Secrets never reach a log line. Names are judged after decoding, as the app read
 - a filter scrubs every record, whoever logged it: `name=value` and `name: value` pairs
   whose decoded name bears a secret, bearer tokens, and anything shaped like a JWT or an
   API key, in the message and in the traceback.
+Another filter keeps personal data out (`log_privacy`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
+from api.config.log_privacy import PersonalDataFilter
 from api.config.settings import Settings
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -132,7 +134,7 @@ class JsonFormatter(logging.Formatter):
         for key in ("method", "path", "status", "duration_ms", "client"):
             if hasattr(record, key):
                 payload[key] = getattr(record, key)
-        if record.exc_text:
+        if record.exc_text:  # set, and scrubbed, by PersonalDataFilter
             payload["exc"] = record.exc_text
         elif record.exc_info:
             payload["exc"] = self.formatException(record.exc_info)
@@ -149,6 +151,7 @@ def configure_logging(settings: Settings) -> None:
             "filters": {
                 "redact": {"()": RedactFilter},
                 "client_faults": {"()": ClientFaultFilter},
+                "personal": {"()": PersonalDataFilter},
             },
             "formatters": {
                 "text": {
@@ -160,7 +163,7 @@ def configure_logging(settings: Settings) -> None:
                 "console": {
                     "class": "logging.StreamHandler",
                     "formatter": formatter,
-                    "filters": ["redact"],
+                    "filters": ["redact", "personal"],
                 },
                 "file": {
                     "class": "logging.handlers.RotatingFileHandler",
@@ -169,7 +172,7 @@ def configure_logging(settings: Settings) -> None:
                     "backupCount": 5,
                     "encoding": "utf-8",
                     "formatter": formatter,
-                    "filters": ["redact"],
+                    "filters": ["redact", "personal"],
                 },
             },
             "root": {"level": settings.log_level.upper(), "handlers": ["console", "file"]},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -83,6 +84,19 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=10, ge=1, le=1024, description="Per-file limit.")
     max_request_mb: int = Field(default=512, ge=1, le=100_000, description="Per-request total.")
     max_files_per_request: int = Field(default=1000, ge=1, le=100_000)
+
+    # privacy (docs/privacy.md)
+    #: days a closed posting's candidates are kept (a posting may set its own); unset: kept
+    retention_days: int | None = Field(default=None, ge=1, le=36500)
+    #: how often the privacy sweep runs (retention purge, blob and temporary-file sweep);
+    #: 0 schedules none (run `python -m api.cli privacy-sweep` from cron instead)
+    privacy_sweep_seconds: float = Field(default=3600.0, ge=0, le=7 * 86400)
+    #: an unreferenced blob or temporary file is swept once this old
+    orphan_grace_seconds: int = Field(default=3600, ge=0, le=7 * 86400)
+    #: AES-256-GCM key (urlsafe base64 of 32 bytes) for stored CV files; unset: plain
+    file_encryption_key: SecretStr | None = None
+    #: earlier keys, comma-separated: still read, never written (key rotation)
+    file_encryption_old_keys: SecretStr | None = None
 
     # logging
     log_level: str = "INFO"
@@ -166,6 +180,13 @@ class Settings(BaseSettings):
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("file_encryption_key", "file_encryption_old_keys")
+    @classmethod
+    def _file_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        for key in split_keys(value):
+            decode_file_key(key)
         return value
 
     @field_validator("database_url")
@@ -271,6 +292,23 @@ def describe(error: ValidationError) -> str:
         message = item["msg"].removeprefix("Value error, ")
         lines.append(message if not name or message.startswith(name) else f"{name}: {message}")
     return "; ".join(lines)
+
+
+def split_keys(value: SecretStr | None) -> list[str]:
+    """The comma-separated keys of a key setting."""
+    text = value.get_secret_value() if value is not None else ""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def decode_file_key(text: str) -> bytes:
+    """A file encryption key: 32 bytes, written as (urlsafe) base64."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except ValueError as exc:
+        raise ValueError("a file encryption key must be base64") from exc
+    if len(raw) != 32:
+        raise ValueError("a file encryption key must be 32 bytes (base64 of os.urandom(32))")
+    return raw
 
 
 @lru_cache

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.controller.deps import CurrentUser, SessionDep, SettingsDep
+from api.controller.deps import CurrentActor, CurrentUser, SessionDep, SettingsDep
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.recruiting import erasure
 from api.recruiting import user as user_service
 from api.schema.common import Page, error_responses
 from api.schema.user import (
@@ -56,6 +57,15 @@ async def token(
 async def me(user: CurrentUser) -> UserRead:
     """The authenticated user."""
     return UserRead.model_validate(user)
+
+
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, 409))
+async def delete_me(actor: CurrentActor, session: SessionDep, settings: SettingsDep) -> None:
+    """Erase the account with everything it holds: postings, candidates, files, jobs, API
+    keys (409 `ACTIVE_JOB` while one of its jobs is queued or running). File content
+    another account also holds stays for that account."""
+    assert actor.user is not None
+    await erasure.erase_account(session=session, settings=settings, actor=actor, user=actor.user)
 
 
 @router.post(

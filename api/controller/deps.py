@@ -14,6 +14,7 @@ from api.config.database import session_scope
 from api.config.settings import Settings
 from api.core.errors import ForbiddenError
 from api.entity.user import User
+from api.recruiting import audit
 from api.recruiting import user as user_service
 
 oauth2_scheme = OAuth2PasswordBearer(
@@ -58,6 +59,21 @@ async def get_current_user(
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_current_actor(
+    session: SessionDep,
+    settings: SettingsDep,
+    bearer: Annotated[str | None, Security(oauth2_scheme)],
+    api_key: Annotated[str | None, Security(api_key_scheme)],
+) -> audit.Actor:
+    """The current user and the credential they used (the audit trail records it)."""
+    return await user_service.resolve_actor(
+        session=session, settings=settings, bearer=bearer, api_key=api_key
+    )
+
+
+CurrentActor = Annotated[audit.Actor, Depends(get_current_actor)]
 
 
 async def get_admin_user(user: CurrentUser) -> User:

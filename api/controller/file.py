@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 
-from api.controller.deps import CurrentUser, SessionDep, SettingsDep
+from api.controller.deps import CurrentActor, CurrentUser, SessionDep, SettingsDep
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.recruiting import erasure
 from api.recruiting import file as file_service
 from api.schema.common import Page, error_responses
 from api.schema.file import FileRead, FileUploadRead
@@ -70,10 +71,15 @@ async def list_files(
 
 
 @router.delete(
-    "/{file_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, 404)
+    "/{file_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, 404, 409)
 )
 async def delete_file(
-    file_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    file_id: str, actor: CurrentActor, session: SessionDep, settings: SettingsDep
 ) -> None:
-    """Delete a file (and the candidates made from it)."""
-    await file_service.delete_file(session=session, settings=settings, owner=user, file_id=file_id)
+    """Erase a file: the record, every candidate made from it and its traces in
+    screenings; the bytes go when no other account holds the same content (409
+    `ACTIVE_JOB` while a job uses it)."""
+    assert actor.user is not None
+    await erasure.erase_file(
+        session=session, settings=settings, actor=actor, owner=actor.user, file_id=file_id
+    )

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 
 from api import jobs
-from api.controller.deps import CurrentUser, QueueDep, SessionDep
+from api.controller.deps import CurrentActor, CurrentUser, QueueDep, SessionDep, SettingsDep
+from api.core.errors import ForbiddenError
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.recruiting import erasure
 from api.schema.common import INT32_MAX, Page, error_responses
 from api.schema.job import JobCreate, JobEventRead, JobRead, JobResultRead
 
@@ -40,7 +42,7 @@ async def submit(
     return JobRead.model_validate(job)
 
 
-@router.get("", response_model=Page[JobRead], responses=error_responses(401, 422))
+@router.get("", response_model=Page[JobRead], responses=error_responses(401, 403, 422))
 async def list_jobs(
     user: CurrentUser,
     session: SessionDep,
@@ -49,11 +51,15 @@ async def list_jobs(
     status: str | None = None,
     pipeline: str | None = None,
     posting_id: str | None = None,
+    scheduled: bool = False,
 ) -> Page[JobRead]:
-    """The caller's jobs, newest first."""
+    """The caller's jobs, newest first; `?scheduled=true` (admins): the scheduled jobs
+    (the privacy sweep), which belong to no user."""
+    if scheduled and not user.is_admin:
+        raise ForbiddenError("Administrator rights required")
     rows, next_cursor = await jobs.list_jobs(
         session=session, owner=user, limit=limit, cursor=cursor,
-        status=status, pipeline=pipeline, posting_id=posting_id,
+        status=status, pipeline=pipeline, posting_id=posting_id, scheduled=scheduled,
     )  # fmt: skip
     return Page(items=[JobRead.model_validate(j) for j in rows], next_cursor=next_cursor)
 
@@ -95,8 +101,15 @@ async def retry(job_id: str, user: CurrentUser, session: SessionDep, queue: Queu
     responses=error_responses(401, 404, 409),
     summary="Delete a finished job with its units, events and results",
 )
-async def delete(job_id: str, user: CurrentUser, session: SessionDep) -> Response:
-    await jobs.delete_job(session=session, owner=user, job_id=job_id)
+async def delete(
+    job_id: str, actor: CurrentActor, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """A screening's deletion erases what it brought: the candidates it ranked last, and
+    the files it screened that no candidate is made from any more."""
+    assert actor.user is not None
+    await erasure.erase_job(
+        session=session, settings=settings, actor=actor, owner=actor.user, job_id=job_id
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from api.controller.deps import CurrentUser, QueueDep, SessionDep, SettingsDep
+from api.controller.deps import CurrentActor, CurrentUser, QueueDep, SessionDep, SettingsDep
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.recruiting import erasure
 from api.recruiting import file as file_service
 from api.recruiting import posting as posting_service
 from api.recruiting import screening as screening_service
@@ -88,9 +89,15 @@ async def update_posting(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 404, 409),
 )
-async def delete_posting(posting_id: str, user: CurrentUser, session: SessionDep) -> None:
-    """Delete a posting and its candidates (not while one of its jobs is active)."""
-    await posting_service.delete_posting(session=session, owner=user, posting_id=posting_id)
+async def delete_posting(
+    posting_id: str, actor: CurrentActor, session: SessionDep, settings: SettingsDep
+) -> None:
+    """Erase a posting: its candidates, its screenings, and the files they used that no
+    other candidate is made from (409 `ACTIVE_JOB` while one of its jobs is active)."""
+    assert actor.user is not None
+    await erasure.erase_posting(
+        session=session, settings=settings, actor=actor, owner=actor.user, posting_id=posting_id
+    )
 
 
 async def _file_ids(request: Request) -> list[str]:
@@ -162,16 +169,16 @@ async def create_screening(
 async def rescore(
     posting_id: str,
     response: Response,
-    user: CurrentUser,
+    actor: CurrentActor,
     session: SessionDep,
     queue: QueueDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JobRead:
-    """Re-score every candidate from cached profiles, e.g. after a PATCH."""
+    """Re-score every candidate from cached profiles, e.g. after a PATCH (audited)."""
     job = await screening_service.rescore(
         session=session,
         queue=queue,
-        owner=user,
+        actor=actor,
         posting_id=posting_id,
         idempotency_key=idempotency_key,
     )

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from api.controller.deps import CurrentUser, SessionDep, SettingsDep
+from api.controller.deps import CurrentActor, CurrentUser, SessionDep, SettingsDep
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.recruiting import export as export_service
 from api.recruiting import posting as posting_service
@@ -83,7 +83,7 @@ def _attachment(content: bytes, fmt: str, posting_id: str) -> Response:
 async def list_candidates(
     posting_id: str,
     request: Request,
-    user: CurrentUser,
+    actor: CurrentActor,
     session: SessionDep,
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
@@ -100,18 +100,24 @@ async def list_candidates(
     order: Literal["asc", "desc"] = "asc",
 ) -> Any:
     """The ranking, best first, filtered and sorted on request; `?format=csv|xlsx` (or
-    `Accept: text/csv`) for every candidate it shows, as a file."""
+    `Accept: text/csv`) for every candidate it shows, as a file (exports are audited).
+    Under blind review, who a candidate is stays hidden until revealed."""
     query = _query(
         min_score, max_score, skill, missing, min_years, education, location, sort, order
     )
-    posting = await posting_service.get_posting(session=session, owner=user, posting_id=posting_id)
+    assert actor.user is not None
+    posting = await posting_service.get_posting(
+        session=session, owner=actor.user, posting_id=posting_id
+    )
     wants_csv = format is None and "text/csv" in request.headers.get("accept", "")
     if (format == "csv" or wants_csv) and query.is_default:
+        await export_service.audit_export(session, actor, posting, "csv", None)
         lines = export_service.ranking_csv(
             sessionmaker=request.app.state.sessionmaker,
             settings=settings,
             posting_id=posting_id,
             min_score=min_score,
+            blind=posting.blind_review,
         )
         disposition = f'attachment; filename="ranking-{posting_id}.csv"'
         return StreamingResponse(
@@ -121,7 +127,7 @@ async def list_candidates(
         )
     if format in {"csv", "xlsx"} or wants_csv:
         export = ExportCreate(format="xlsx" if format == "xlsx" else "csv", query=query)
-        return await _export(session, settings, posting, export)
+        return await _export(session, settings, actor, posting, export)
     items, next_cursor = await shortlist_service.page(
         session=session,
         settings=settings,
@@ -129,16 +135,21 @@ async def list_candidates(
         query=query,
         limit=limit,
         cursor=cursor,
+        blind=posting.blind_review,
     )
     return Page(items=items, next_cursor=next_cursor)
 
 
-async def _export(session: Any, settings: Any, posting: Any, export: ExportCreate) -> Response:
+async def _export(
+    session: Any, settings: Any, actor: Any, posting: Any, export: ExportCreate
+) -> Response:
     rows = await export_service.chosen_rows(session=session, posting_id=posting.id, request=export)
+    blind = posting.blind_review
     if export.format == "xlsx":
-        content = await export_service.to_xlsx(rows, settings, title=posting.title)
+        content = await export_service.to_xlsx(rows, settings, title=posting.title, blind=blind)
     else:
-        content = export_service.to_csv(rows, settings)
+        content = export_service.to_csv(rows, settings, blind=blind)
+    await export_service.audit_export(session, actor, posting, export.format, len(rows))
     return _attachment(content, export.format, posting.id)
 
 
@@ -150,14 +161,17 @@ async def _export(session: Any, settings: Any, posting: Any, export: ExportCreat
 async def export_candidates(
     posting_id: str,
     data: ExportCreate,
-    user: CurrentUser,
+    actor: CurrentActor,
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
     """The selected candidates (or all the query shows) as CSV or XLSX; the file links in
-    it stay valid for `EXPORT_LINK_SECONDS`."""
-    posting = await posting_service.get_posting(session=session, owner=user, posting_id=posting_id)
-    return await _export(session, settings, posting, data)
+    it stay valid for `EXPORT_LINK_SECONDS` (audited; blind review hides who they are)."""
+    assert actor.user is not None
+    posting = await posting_service.get_posting(
+        session=session, owner=actor.user, posting_id=posting_id
+    )
+    return await _export(session, settings, actor, posting, data)
 
 
 @router.get(

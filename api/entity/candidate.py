@@ -43,6 +43,8 @@ class Candidate(Base):
     breakdown: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
     matched_skills: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc, default=list)
     missing_skills: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
+    #: when a reviewer revealed the candidate of a blind-review posting
+    revealed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

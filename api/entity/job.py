@@ -29,7 +29,10 @@ class Job(Base):
     )
 
     id: Mapped[str] = uuid_pk()
-    owner_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id", ondelete="CASCADE"))
+    #: None for a scheduled job (the engine runs it for the whole service)
+    owner_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("users.id", ondelete="CASCADE")
+    )
     posting_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("postings.id", ondelete="CASCADE"), index=True
     )
@@ -49,6 +52,8 @@ class Job(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_hash: Mapped[str | None] = mapped_column(String(64))
     active_fingerprint: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: `<schedule>:<period>` of a scheduled job: one job per schedule and period
+    schedule_key: Mapped[str | None] = mapped_column(String(191), unique=True)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = created_at_column()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.entity.base import Base, JsonDoc, created_at_column, utcnow, uuid_pk
@@ -27,5 +27,11 @@ class Posting(Base):
     weights: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)
     #: the resolved posting the scorer reads (canonical skills, effective weights)
     spec: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    #: hide who the candidates are (name, contact, photo, address...) until revealed
+    blind_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: days candidates of this posting are kept once it is closed (RETENTION_DAYS if None)
+    retention_days: Mapped[int | None] = mapped_column(Integer)
+    #: when the posting was closed (its candidates become subject to retention)
+    closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -12,6 +12,9 @@ Set-up, once per process (`api.main`, `api.worker`):
     PrepareHook, FinalizeHook, Bus         the types they take
     start_dispatcher(queue=, sessionmaker=, executor=) -> Dispatcher | None
     stop_dispatcher(queue=, dispatcher=)
+    Schedule(name, pipeline, every_seconds, params=)   a periodic job, once per period
+    start_scheduler(queue=, sessionmaker=, schedules=) -> Scheduler | None
+    stop_scheduler(scheduler)
 
 Use cases (keyword-only; each commits its own transaction, then publishes):
     submit_job(session=, queue=, owner=, pipeline=, params=, ...) -> (Job, created)
@@ -32,8 +35,9 @@ from api.jobs.engine.bus import Bus
 from api.jobs.engine.dispatcher import Dispatcher
 from api.jobs.engine.queue import JobQueue
 from api.jobs.engine.registry import FinalizeHook, JobType, PrepareHook
-from api.jobs.lifecycle import start_dispatcher, stop_dispatcher
+from api.jobs.lifecycle import start_dispatcher, start_scheduler, stop_dispatcher, stop_scheduler
 from api.jobs.read import (
+    ACTIVE_STATUSES,
     events_after,
     get_job_for_owner,
     job_snapshot,
@@ -43,10 +47,12 @@ from api.jobs.read import (
     list_jobs,
     status_events_since,
 )
+from api.jobs.schedule import Schedule, Scheduler
 from api.jobs.status import QueueFigures, queue_figures, queue_status
 from api.jobs.submit import submit_job
 
 __all__ = [
+    "ACTIVE_STATUSES",
     "Bus",
     "Dispatcher",
     "FinalizeHook",
@@ -54,6 +60,8 @@ __all__ = [
     "JobType",
     "PrepareHook",
     "QueueFigures",
+    "Schedule",
+    "Scheduler",
     "cancel_job",
     "delete_job",
     "events_after",
@@ -67,7 +75,9 @@ __all__ = [
     "queue_status",
     "retry_job",
     "start_dispatcher",
+    "start_scheduler",
     "status_events_since",
     "stop_dispatcher",
+    "stop_scheduler",
     "submit_job",
 ]

@@ -56,7 +56,7 @@ async def retry_job(*, session: AsyncSession, queue: JobQueue, owner: User, job_
     )
     job.status, job.error_code, job.error, job.result = "queued", None, None, None
     job.cancel_requested, job.finished_at, job.started_at = False, None, None
-    job.active_fingerprint = submit.fingerprint(job.owner_id, job.pipeline, job.params)
+    job.active_fingerprint = submit.fingerprint(job.owner_id or "", job.pipeline, job.params)
     try:
         await session.flush()
     except IntegrityError as exc:

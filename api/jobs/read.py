@@ -18,14 +18,20 @@ from api.entity.base import utcnow
 from api.entity.job import Job, JobEvent, JobResult
 from api.entity.user import User
 from api.jobs.engine import eventlog
+from api.jobs.engine.types import ACTIVE
+
+#: a job in one of these states still runs (or will): its data is in use
+ACTIVE_STATUSES = ACTIVE
 
 RESULT_FIELDS = ("file_id", "filename", "status", "candidate_id", "error_code", "detail")
 
 
 async def get_job_for_owner(*, session: AsyncSession, owner: User, job_id: str) -> Job:
-    """The job, freshly read; NotFoundError when it is someone else's."""
+    """The job, freshly read; NotFoundError when it is someone else's (an admin may
+    read scheduled jobs, which have no owner)."""
     job = await session.get(Job, job_id, populate_existing=True)
-    if job is None or job.owner_id != owner.id:
+    scheduled = job is not None and job.owner_id is None and owner.is_admin
+    if job is None or (job.owner_id != owner.id and not scheduled):
         raise NotFoundError("Job not found")
     return job
 
@@ -39,9 +45,11 @@ async def list_jobs(
     status: str | None = None,
     pipeline: str | None = None,
     posting_id: str | None = None,
+    scheduled: bool = False,
 ) -> tuple[list[Job], str | None]:
-    """The owner's jobs, newest first, keyset-paged by (created_at, id)."""
-    query = select(Job).where(Job.owner_id == owner.id)
+    """The owner's jobs (or, `scheduled`, the scheduled jobs: check the caller is an
+    admin), newest first, keyset-paged by (created_at, id)."""
+    query = select(Job).where(Job.owner_id.is_(None) if scheduled else Job.owner_id == owner.id)
     if status:
         query = query.where(Job.status == status)
     if pipeline:
@@ -69,7 +77,7 @@ async def list_job_events(
     rows = await eventlog.list_events(
         session=session, job_id=job.id, after_seq=after_seq, limit=limit
     )
-    items = [eventlog.event_to_dict(ev, job.owner_id) for ev in rows]
+    items = [eventlog.event_to_dict(ev, job.owner_id or "") for ev in rows]
     more = len(rows) == limit and rows[-1].seq < job.last_seq
     return items, str(rows[-1].seq) if more else None
 
@@ -130,4 +138,4 @@ async def status_events_since(
         .order_by(JobEvent.job_id, JobEvent.seq)
         .limit(5000)
     )
-    return [eventlog.event_to_dict(ev, owner_id) for ev, owner_id in rows]
+    return [eventlog.event_to_dict(ev, owner_id or "") for ev, owner_id in rows]

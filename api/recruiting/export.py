@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.config.settings import Settings
 from api.core.errors import ValidationFailedError
-from api.recruiting import shortlist
+from api.entity.posting import Posting
+from api.recruiting import audit, shortlist
+from api.recruiting.blind import export_cells
 from api.recruiting.candidate import download_path
 from api.schema.shortlist import ExportCreate
 from pipeline import sniff
@@ -41,6 +43,15 @@ HEADER = [
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+async def audit_export(
+    session: AsyncSession, actor: audit.Actor, posting: Posting, fmt: str, count: int | None
+) -> None:
+    """One audit entry per export (a list is not audited row by row); committed."""
+    detail = {"format": fmt, "candidates": "all" if count is None else count}
+    entry = audit.Entry("export", "posting", posting.id, posting.owner_id, posting.id, detail)
+    await audit.record_now(session, actor, entry)
+
+
 def _safe_cell(value: Any) -> Any:
     """Keep spreadsheets from running CV text as a formula."""
     if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
@@ -48,24 +59,32 @@ def _safe_cell(value: Any) -> Any:
     return value
 
 
-def cells(row: shortlist.Row, settings: Settings) -> list[Any]:
+def cells(row: shortlist.Row, settings: Settings, *, blind: bool = False) -> list[Any]:
+    """One export row; under blind review a hidden candidate's identifying columns are
+    a pseudonym and blanks."""
     candidate = row.candidate
     breakdown = candidate.breakdown or {}
     points = [round((breakdown.get(name) or {}).get("points", 0.0), 2) for name in COMPONENTS]
     link = settings.base_url.rstrip("/") + download_path(candidate.id, settings, for_export=True)
+    who: dict[str, Any] = {
+        "name": candidate.name, "email": candidate.email, "location": row.location,
+        "filename": sniff.sanitize_filename(candidate.filename), "download_url": link,
+    }  # fmt: skip
+    if row.hidden(blind):
+        who = export_cells(candidate.id)
     values = [
         candidate.rank,
-        candidate.name,
-        candidate.email,
+        who["name"],
+        who["email"],
         round(candidate.score, 1),
         *points,
         "; ".join(item["skill"] for item in candidate.matched_skills or []),
         "; ".join(candidate.missing_skills or []),
         row.years,
         row.education,
-        row.location,
-        sniff.sanitize_filename(candidate.filename),
-        link,
+        who["location"],
+        who["filename"],
+        who["download_url"],
     ]
     return [_safe_cell(value) for value in values]
 
@@ -82,6 +101,7 @@ async def ranking_csv(
     settings: Settings,
     posting_id: str,
     min_score: float | None = None,
+    blind: bool = False,
 ) -> AsyncIterator[str]:
     """The whole ranking as CSV lines, read page by page with a session of its own.
 
@@ -95,7 +115,7 @@ async def ranking_csv(
                 session, posting_id, min_score=min_score, after=after, limit=CSV_PAGE
             )
         for row in rows:
-            yield _csv_line(cells(row, settings))
+            yield _csv_line(cells(row, settings, blind=blind))
         if len(rows) < CSV_PAGE:
             return
         last = rows[-1].candidate
@@ -121,24 +141,26 @@ async def chosen_rows(
     return chosen
 
 
-def to_csv(rows: list[shortlist.Row], settings: Settings) -> bytes:
-    lines = [_csv_line(HEADER), *(_csv_line(cells(row, settings)) for row in rows)]
+def to_csv(rows: list[shortlist.Row], settings: Settings, *, blind: bool = False) -> bytes:
+    lines = [_csv_line(HEADER), *(_csv_line(cells(row, settings, blind=blind)) for row in rows)]
     return "".join(lines).encode("utf-8")
 
 
-def _xlsx(rows: list[shortlist.Row], settings: Settings, title: str) -> bytes:
+def _xlsx(rows: list[shortlist.Row], settings: Settings, title: str, blind: bool) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31] or "Shortlist")
     sheet.freeze_panes = "A2"
     sheet.append(HEADER)
     for row in rows:
-        sheet.append(cells(row, settings))
+        sheet.append(cells(row, settings, blind=blind))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-async def to_xlsx(rows: list[shortlist.Row], settings: Settings, *, title: str) -> bytes:
+async def to_xlsx(
+    rows: list[shortlist.Row], settings: Settings, *, title: str, blind: bool = False
+) -> bytes:
     """An XLSX workbook of one sheet, built in a thread (openpyxl is synchronous)."""
     safe_title = "".join(ch for ch in title if ch not in "[]:*?/\\")
-    return await asyncio.to_thread(_xlsx, rows, settings, safe_title)
+    return await asyncio.to_thread(_xlsx, rows, settings, safe_title, blind)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config.settings import Settings
@@ -14,15 +14,16 @@ from api.core.errors import NotFoundError
 from api.core.pagination import DEFAULT_LIMIT, decode_time_cursor, encode_cursor
 from api.entity.file import StoredFile
 from api.entity.user import User
-from api.recruiting.filestore import FileStore, store_for
+from api.recruiting import blobs
+from api.recruiting.filestore import FileStore, LocalFileStore, store_of
 from api.recruiting.upload import Intake, IntakeFile, receive_files
 from api.schema.file import FileError
 
 logger = logging.getLogger(__name__)
 
 
-def store(settings: Settings) -> FileStore:
-    return store_for(settings.upload_dir)
+def store(settings: Settings) -> LocalFileStore:
+    return store_of(settings)
 
 
 async def receive_intake(
@@ -87,6 +88,7 @@ async def keep_intake(
         for item in accepted:
             if item.sha256 not in known and item.sha256 not in fresh:
                 fresh[item.sha256 or ""] = item
+        await blobs.hold(session, fresh)  # no removal can take these bytes until we commit
         keys = await asyncio.to_thread(_put_all, store(settings), list(fresh.values()))
         for item, key in zip(fresh.values(), keys, strict=True):
             row = StoredFile(
@@ -154,18 +156,3 @@ async def get_file(*, session: AsyncSession, owner: User, file_id: str) -> Store
     if row is None:
         raise NotFoundError("File not found")
     return row
-
-
-async def delete_file(
-    *, session: AsyncSession, settings: Settings, owner: User, file_id: str
-) -> None:
-    """Delete the row (and its candidates); the blob goes when no row refers to it."""
-    row = await get_file(session=session, owner=owner, file_id=file_id)
-    key = row.storage_key
-    await session.delete(row)
-    await session.commit()
-    others = await session.scalar(
-        select(func.count()).select_from(StoredFile).where(StoredFile.storage_key == key)
-    )
-    if not others:
-        await asyncio.to_thread(store(settings).delete, key)

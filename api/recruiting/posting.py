@@ -1,4 +1,5 @@
-"""Posting use cases: create, list, read, update (re-resolving the spec), delete."""
+"""Posting use cases: create, list, read, update (re-resolving the spec); deletion is an
+erasure (`erasure.erase_posting`)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.core.errors import InvalidStateError, NotFoundError, ValidationFailedError
+from api.core.errors import NotFoundError, ValidationFailedError
 from api.core.pagination import DEFAULT_LIMIT, decode_time_cursor, encode_cursor
-from api.entity.job import Job
+from api.entity.base import utcnow
 from api.entity.posting import Posting
 from api.entity.user import User
+from api.recruiting import erasure_traces
 from api.schema.posting import PostingCreate, PostingDraft, PostingPreview, PostingUpdate
 from pipeline.score import resolve_posting
 
 #: fields the owner may set; when unset they are derived from the description
 DERIVABLE = ("required_skills", "preferred_skills", "min_years_experience", "education_level")
-ACTIVE_STATUSES = ("queued", "running")
+#: settings that change no score
+PRIVACY = ("blind_review", "retention_days", "closed")
 
 
 def _resolve(values: dict[str, Any], given: set[str]) -> dict[str, Any]:
@@ -67,7 +70,9 @@ def preview_posting(data: PostingDraft) -> PostingPreview:
 async def create_posting(*, session: AsyncSession, owner: User, data: PostingCreate) -> Posting:
     values = data.model_dump()
     given = {name for name in DERIVABLE if values.get(name) is not None}
-    posting = Posting(owner_id=owner.id)
+    posting = Posting(
+        owner_id=owner.id, blind_review=data.blind_review, retention_days=data.retention_days
+    )
     _apply(posting, _resolve(values, given), data.weights)
     session.add(posting)
     await session.commit()
@@ -114,6 +119,7 @@ async def update_posting(
         session=session, owner=owner, posting_id=posting_id, for_update=True
     )
     changes = data.model_dump(exclude_unset=True)
+    await _apply_privacy(session, posting, {k: changes.pop(k) for k in PRIVACY if k in changes})
     for required in ("title", "description"):
         if required in changes and changes[required] is None:
             raise ValidationFailedError(f"{required} cannot be null")
@@ -139,13 +145,16 @@ async def update_posting(
     return posting
 
 
-async def delete_posting(*, session: AsyncSession, owner: User, posting_id: str) -> None:
-    """Delete a posting with its candidates; refused while one of its jobs is active."""
-    posting = await get_posting(session=session, owner=owner, posting_id=posting_id)
-    active = await session.scalar(
-        select(Job.id).where(Job.posting_id == posting.id, Job.status.in_(ACTIVE_STATUSES)).limit(1)
-    )
-    if active is not None:
-        raise InvalidStateError("The posting has an active job; cancel it first")
-    await session.delete(posting)
-    await session.commit()
+async def _apply_privacy(session: AsyncSession, posting: Posting, changes: dict[str, Any]) -> None:
+    """Blind review, retention and closing; turning blind review on also takes names and
+    file names out of the events its screenings stored."""
+    if changes.get("blind_review") is not None:
+        if changes["blind_review"] and not posting.blind_review:
+            await erasure_traces.hide_in_events(session, posting.id)
+        posting.blind_review = changes["blind_review"]
+    if "retention_days" in changes:
+        posting.retention_days = changes["retention_days"]
+    if changes.get("closed") is not None:
+        closed = bool(changes["closed"])
+        if closed != (posting.closed_at is not None):
+            posting.closed_at = utcnow() if closed else None

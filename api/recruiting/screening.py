@@ -19,6 +19,7 @@ from api.entity.file import StoredFile
 from api.entity.job import Job
 from api.entity.posting import Posting
 from api.entity.user import User
+from api.recruiting import audit
 from api.recruiting import file as file_service
 from api.recruiting import posting as posting_service
 from api.recruiting.upload import Intake
@@ -52,6 +53,11 @@ def _reject_entry(owner: User, index: int, error: FileError) -> dict[str, Any]:
     }
 
 
+def _spec(posting: Posting) -> dict[str, Any]:
+    """The posting as a screening reads it; `blind` keeps names out of its events."""
+    return {**posting.spec, "blind": True} if posting.blind_review else posting.spec
+
+
 async def _submit_match(
     *,
     session: AsyncSession,
@@ -66,7 +72,7 @@ async def _submit_match(
         queue=queue,
         owner=owner,
         pipeline="cv_match",
-        params={"posting": posting.spec, "files": files},
+        params={"posting": _spec(posting), "files": files},
         idempotency_key=idempotency_key,
         posting_id=posting.id,
         public_only=False,
@@ -146,12 +152,17 @@ async def rescore(
     *,
     session: AsyncSession,
     queue: jobs.JobQueue,
-    owner: User,
+    actor: audit.Actor,
     posting_id: str,
     idempotency_key: str | None = None,
 ) -> Job:
-    """Re-score every candidate of the posting from cached profiles (no parsing)."""
+    """Re-score every candidate of the posting from cached profiles (no parsing); the
+    request is audited."""
+    owner = actor.user
+    assert owner is not None
     posting = await posting_service.get_posting(session=session, owner=owner, posting_id=posting_id)
+    await audit.record_now(session, actor, audit.Entry("rescore", "posting", posting.id, owner.id,
+                                                       posting.id))  # fmt: skip
     job, _ = await jobs.submit_job(
         session=session,
         queue=queue,

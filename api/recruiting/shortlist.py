@@ -22,6 +22,7 @@ from api.core.errors import ValidationFailedError
 from api.core.pagination import decode_cursor, encode_cursor
 from api.entity.candidate import Candidate
 from api.entity.posting import Posting
+from api.recruiting.blind import hide_summary
 from api.recruiting.candidate import EDUCATION_ORDER, highest_education, summary
 from api.schema.candidate import CandidateSummary
 from api.schema.shortlist import CandidateQuery, ScoreBin, ShortlistStats, SkillCoverage
@@ -40,11 +41,17 @@ class Row:
     location: str | None
     education: str | None
 
-    def summary(self, settings: Settings) -> CandidateSummary:
+    def hidden(self, blind: bool) -> bool:
+        """Blind review hides this row's candidate (not revealed)."""
+        return blind and self.candidate.revealed_at is None
+
+    def summary(self, settings: Settings, *, blind: bool = False) -> CandidateSummary:
         item = summary(self.candidate, settings)
         item.years_experience = self.years
         item.location = self.location
         item.education_level = self.education
+        if self.hidden(blind):
+            hide_summary(item, self.candidate.name)
         return item
 
 
@@ -118,6 +125,8 @@ def _keep(query: CandidateQuery) -> Callable[[Row], bool]:
     return keep
 
 
+#: sort keys that would order hidden candidates by who they are
+_IDENTIFYING = frozenset({"name", "filename", "location"})
 _SORT_VALUES: dict[str, Callable[[Row], Any]] = {
     "rank": lambda r: r.candidate.rank,
     "score": lambda r: r.candidate.score,
@@ -168,8 +177,12 @@ async def page(
     query: CandidateQuery,
     limit: int,
     cursor: str | None,
+    blind: bool = False,
 ) -> tuple[list[CandidateSummary], str | None]:
-    """One page of the shortlist and the cursor of the next."""
+    """One page of the shortlist and the cursor of the next; under blind review a sort
+    by name, file or location is the ranking."""
+    if blind and query.sort in _IDENTIFYING:
+        query = query.model_copy(update={"sort": "rank", "order": "asc"})
     if query.is_default:
         rows = await read_rows(
             session, posting_id, min_score=query.min_score, after=_after(cursor), limit=limit + 1
@@ -179,13 +192,13 @@ async def page(
             rows = rows[:limit]
             last = rows[-1].candidate
             next_cursor = encode_cursor(last.rank, last.id)
-        return [row.summary(settings) for row in rows], next_cursor
+        return [row.summary(settings, blind=blind) for row in rows], next_cursor
     start = _offset(cursor)
     everyone = narrow(await read_rows(session, posting_id, min_score=query.min_score), query)
     chosen = everyone[start : start + limit]
     more = start + limit < len(everyone)
     next_cursor = encode_cursor(_SORTED, start + limit) if more else None
-    return [row.summary(settings) for row in chosen], next_cursor
+    return [row.summary(settings, blind=blind) for row in chosen], next_cursor
 
 
 async def stats(*, session: AsyncSession, posting: Posting) -> ShortlistStats:

@@ -14,6 +14,7 @@ from api.core.errors import ConflictError, NotFoundError, UnauthenticatedError
 from api.core.pagination import DEFAULT_LIMIT, decode_time_cursor, encode_cursor
 from api.entity.base import utcnow
 from api.entity.user import ApiKey, User
+from api.recruiting import audit
 from api.schema.user import ApiKeyCreate, UserCreate
 
 
@@ -64,6 +65,20 @@ async def resolve_credentials(
     raise UnauthenticatedError()
 
 
+async def resolve_actor(
+    *, session: AsyncSession, settings: Settings, bearer: str | None, api_key: str | None
+) -> audit.Actor:
+    """`resolve_credentials`, with the credential used (for the audit trail)."""
+    keyed = bearer if bearer and bearer.startswith(security.API_KEY_PREFIX) else None
+    if api_key or keyed:
+        key, user = await _api_key_owner(session=session, secret=api_key or keyed or "")
+        return audit.Actor(user, "api_key", key.id)
+    user = await resolve_credentials(
+        session=session, settings=settings, bearer=bearer, api_key=None
+    )
+    return audit.Actor(user, "session", audit.session_credential(bearer or ""))
+
+
 async def user_for_token(*, session: AsyncSession, settings: Settings, token: str) -> User:
     """A token that may be either a JWT or an API key (WebSocket and SSE query strings)."""
     if token.startswith(security.API_KEY_PREFIX):
@@ -79,6 +94,10 @@ async def user_for_token(*, session: AsyncSession, settings: Settings, token: st
 
 
 async def _user_for_api_key(*, session: AsyncSession, secret: str) -> User:
+    return (await _api_key_owner(session=session, secret=secret))[1]
+
+
+async def _api_key_owner(*, session: AsyncSession, secret: str) -> tuple[ApiKey, User]:
     row = (
         await session.execute(
             select(ApiKey, User)
@@ -93,7 +112,7 @@ async def _user_for_api_key(*, session: AsyncSession, secret: str) -> User:
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         key.last_used_at = now
         await session.commit()
-    return user
+    return key, user
 
 
 async def create_api_key(

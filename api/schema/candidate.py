@@ -49,12 +49,19 @@ class CandidateSummary(BaseModel):
     breakdown: dict[str, BreakdownItem]
     matched_skills: list[MatchedSkill]
     missing_skills: list[str]
-    download_url: str = Field(description="A short-lived signed link to the original file.")
+    download_url: str | None = Field(
+        description="A short-lived signed link to the original file (none while hidden)."
+    )
     years_experience: float | None = Field(
         default=None, description="Years of work the CV's dated jobs add up to."
     )
     education_level: str | None = Field(default=None, description="The highest level found.")
     location: str | None = None
+    blind: bool = Field(
+        default=False,
+        description="Blind review: who the candidate is (name, contact, address, the file) "
+        "is hidden until a reviewer reveals the candidate.",
+    )
 
 
 class ExperienceItem(BaseModel):

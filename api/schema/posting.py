@@ -19,6 +19,7 @@ Weights = Annotated[
     dict[str, Weight],
     Field(json_schema_extra={"propertyNames": {"enum": list(WEIGHT_KEYS)}}),
 ]
+RetentionDays = Annotated[int, Field(ge=1, le=36500)]
 
 
 def _check_weights(value: dict[str, float] | None) -> dict[str, float] | None:
@@ -46,6 +47,17 @@ class PostingCreate(RequestModel):
         "they are normalised to sum to 1.",
     )
 
+    blind_review: bool = Field(
+        default=False,
+        description="Hide who candidates are (name, contact, photo, address, birth date, "
+        "nationality, gendered words, the file) until a reviewer reveals one.",
+    )
+    retention_days: RetentionDays | None = Field(
+        default=None,
+        description="Days candidates are kept once the posting is closed (RETENTION_DAYS "
+        "when unset).",
+    )
+
     _weights = field_validator("weights")(_check_weights)
 
 
@@ -60,6 +72,13 @@ class PostingUpdate(RequestModel):
     education_level: EducationLevel | None = None
     location: str | None = Field(default=None, max_length=200)
     weights: Weights | None = None
+    blind_review: bool | None = None
+    retention_days: RetentionDays | None = Field(default=None, description="null: the default.")
+    closed: bool | None = Field(
+        default=None,
+        description="Close (true) or reopen (false) the posting; a closed posting's "
+        "candidates are purged after the retention period.",
+    )
 
     _weights = field_validator("weights")(_check_weights)
 
@@ -76,6 +95,9 @@ class PostingRead(BaseModel):
     education_level: str | None
     location: str | None
     weights: dict[str, float] = Field(description="The effective weights, summing to 1.")
+    blind_review: bool
+    retention_days: int | None
+    closed_at: UtcDateTime | None = Field(description="When the posting was closed.")
     created_at: UtcDateTime
     updated_at: UtcDateTime
 

@@ -14,7 +14,7 @@ async def test_unknown_route_is_404_envelope(client: httpx.AsyncClient) -> None:
 
 
 async def test_wrong_method_is_405_envelope(client: httpx.AsyncClient) -> None:
-    assert_envelope(await client.delete("/api/v1/auth/me"), 405, "METHOD_NOT_ALLOWED")
+    assert_envelope(await client.put("/api/v1/auth/me"), 405, "METHOD_NOT_ALLOWED")
 
 
 async def test_malformed_json_is_422_with_errors(client: httpx.AsyncClient) -> None:

@@ -16,6 +16,9 @@ from tests.support import processes
 
 REPO = processes.REPO
 CHROMIUM = "/usr/bin/chromium"
+#: the environment of the server `server_url` started (empty for E2E_BASE_URL): tests
+#: run the service's command line against the same database with it
+SERVER_ENV: dict[str, str] = {}
 INSTALL_HINT = "install with: apt-get install -y chromium && pip install playwright"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -88,6 +91,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         ENVIRONMENT="development",
         BASE_URL=base_url,
     )
+    SERVER_ENV.update(env)
     migrate = subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"],
         cwd=REPO,

@@ -41,6 +41,8 @@ def app_env(*, database_url: str, folder: Path, **extra: str) -> dict[str, str]:
         LOG_DIR=str(folder / "logs"),
         SECRET_KEY=secrets.token_urlsafe(48),
         ENVIRONMENT="test",
+        # no scheduled privacy sweep: its job would join the jobs a test counts
+        PRIVACY_SWEEP_SECONDS="0",
     )
     env.update(extra)
     return env

@@ -123,6 +123,7 @@ export async function request(method, path, { json, form, query, raw = false } =
 export const get = (path, query) => request("GET", path, { query });
 export const post = (path, json) => request("POST", path, { json });
 export const patch = (path, json) => request("PATCH", path, { json });
+export const del = (path) => request("DELETE", path);
 
 // ---- accounts --------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import { initDetail, openCandidate } from "./detail.js";
 import { $, clear, h, say, show } from "./dom.js";
 import { followJob, initLive } from "./live.js";
 import { editPosting, initPostingForm } from "./posting.js";
+import { eraseConfirmed, initAccount, initAudit, showAudit } from "./privacy.js";
 import { renderFileErrors } from "./ranking.js";
 import { initShortlist, loadRanking, resetShortlist } from "./shortlist.js";
 import { describe, forget, guarded, recall, remember, state } from "./state.js";
@@ -28,6 +29,7 @@ function showSignedIn(user) {
   show($("#session"));
   show($("#auth-section"), false);
   show($("#app-section"));
+  showAudit(user);
 }
 
 function signOut(message = "") {
@@ -38,7 +40,7 @@ function signOut(message = "") {
   updateSelection();
   show($("#session"), false);
   show($("#app-section"), false);
-  for (const id of ["#upload-section", "#job-section", "#ranking-section"]) show($(id), false);
+  for (const id of ["#upload-section", "#job-section", "#ranking-section", "#audit-section"]) show($(id), false);
   clear($("#ranking tbody"));
   clear($("#file-status"));
   show($("#auth-section"));
@@ -120,6 +122,7 @@ async function selectPosting(posting) {
   postingTitles.set(posting.id, posting.title);
   views.markSelectedPosting($("#posting-list"), posting.id);
   $("#selected-posting-title").textContent = posting.title;
+  drawPostingState(posting);
   show($("#upload-section"));
   show($("#ranking-section"));
   remember();
@@ -134,7 +137,43 @@ initPostingForm(async (posting, created) => {
   else $("#posting-rescore").focus();
 });
 
+function drawPostingState(posting) {
+  const closed = Boolean(posting.closed_at);
+  $("#posting-close").textContent = closed ? "Reopen posting" : "Close posting";
+  const keep = posting.retention_days ? `${posting.retention_days} days` : "the service's retention period";
+  const parts = [posting.blind_review ? "Blind review is on." : ""];
+  parts.push(closed ? `Closed ${new Date(posting.closed_at).toLocaleDateString()}; candidates are kept ${keep}, then erased.` : "");
+  $("#posting-state").textContent = parts.filter(Boolean).join(" ");
+}
+
+function leavePosting() {
+  state.stream?.stop();
+  Object.assign(state, { posting: null, job: null, stream: null });
+  forget();
+  for (const id of ["#upload-section", "#job-section", "#ranking-section"]) show($(id), false);
+}
+
 $("#postings-more").addEventListener("click", () => guarded($("#notice"), () => loadPostings()));
+$("#posting-close").addEventListener("click", () => {
+  if (!state.posting) return;
+  guarded($("#upload-message"), async () => {
+    const closed = !state.posting.closed_at;
+    const saved = await api.patch(`/postings/${state.posting.id}`, { closed });
+    state.posting = saved;
+    drawPostingState(saved);
+    say($("#upload-message"), closed ? "Posting closed." : "Posting reopened.", "success");
+  });
+});
+$("#posting-delete").addEventListener("click", async () => {
+  const posting = state.posting;
+  if (!posting) return;
+  const message = "Its candidates, screenings and the CV files no other posting uses are erased. This cannot be undone.";
+  if (await eraseConfirmed(`/postings/${posting.id}`, `Delete “${posting.title}”?`, message, $("#upload-message"))) {
+    leavePosting();
+    say($("#notice"), `Posting “${posting.title}” deleted.`, "success");
+    await Promise.all([loadPostings(true), loadHistory(true)]);
+  }
+});
 $("#posting-edit").addEventListener("click", () => state.posting && editPosting(state.posting));
 $("#posting-rescore").addEventListener("click", () => {
   if (!state.posting) return;
@@ -165,7 +204,7 @@ async function loadFileErrors() {
 initShortlist({
   onOpen: (candidate) => openCandidate(candidate.id, state.posting, { onError: notice }),
 });
-initDetail(() => state.posting, notice);
+initDetail(() => state.posting, notice, () => loadRanking(true));
 
 // ---- history ---------------------------------------------------------------
 
@@ -191,9 +230,21 @@ async function loadHistory(reset = false) {
   });
   await titlesFor(page.items || []);
   if (reset) clear(tbody);
-  views.renderHistory(tbody, page.items || [], openJob, postingTitles);
+  views.renderHistory(tbody, page.items || [], openJob, postingTitles, deleteJob);
   state.historyCursor = page.next_cursor;
   show($("#history-more"), Boolean(page.next_cursor));
+}
+
+async function deleteJob(job) {
+  const message = "A screening's deletion also erases the candidates it ranked and the CV files no other candidate uses. This cannot be undone.";
+  if (await eraseConfirmed(`/jobs/${job.id}`, "Delete this job?", message, $("#notice"))) {
+    if (state.job?.id === job.id) {
+      state.stream?.stop();
+      Object.assign(state, { job: null, stream: null });
+      show($("#job-section"), false);
+    }
+    await Promise.all([loadHistory(true), loadRanking(true)]);
+  }
 }
 
 async function openJob(job) {
@@ -214,6 +265,8 @@ $("#history-more").addEventListener("click", () => guarded($("#notice"), () => l
 // ---- start -----------------------------------------------------------------
 
 initUpload(followJob);
+initAudit();
+initAccount(() => signOut("Your account and everything it held were deleted."));
 initLive({
   onFinished: async () => {
     await Promise.all([loadRanking(true), loadHistory(true).catch(() => {})]);

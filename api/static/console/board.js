@@ -127,7 +127,7 @@ function newRow(key) {
 function fillRow(item, file) {
   const status = file.status || "queued";
   item.dataset.status = status;
-  item.querySelector(".filename").textContent = file.filename || file.key;
+  item.querySelector(".filename").textContent = file.filename || (file.file_id ? `file ${file.file_id.slice(0, 8)}` : file.key);
   item.querySelector(".badge").textContent = status;
   let outcome = "";
   if (file.error_code) outcome = file.error_code;

@@ -2,7 +2,8 @@
 // original file (PDFs shown inline), and previous/next in the ranking.
 
 import * as api from "./api.js";
-import { $, h } from "./dom.js";
+import { $, h, say, show } from "./dom.js";
+import { deleteCandidate, exportCandidate, revealCandidate } from "./privacy.js";
 import { COMPONENTS, EDUCATION, bar } from "./ranking.js";
 import { describe } from "./state.js";
 import { formatScore } from "./views.js";
@@ -103,6 +104,7 @@ function educationItems(candidate) {
 }
 
 function fileView(candidate) {
+  if (!candidate.download_url) return h("span");
   const isPdf = /\.pdf$/i.test(candidate.filename || "");
   if (!isPdf) return h("p", { class: "muted", text: "Only PDFs are shown here; download the file to read it." });
   return h("iframe", {
@@ -125,9 +127,13 @@ function render(candidate, posting) {
   $("#detail-education").replaceChildren(...educationItems(candidate));
   $("#detail-contact").textContent = [candidate.email, candidate.phone, ...(candidate.links || [])].filter(Boolean).join(" · ");
   const download = $("#detail-download");
-  download.href = candidate.download_url;
+  show(download.parentElement, Boolean(candidate.download_url));
+  download.href = candidate.download_url || "#";
   download.textContent = `Download ${candidate.filename}`;
   $("#detail-file").replaceChildren(fileView(candidate));
+  show($("#detail-blind"), Boolean(candidate.blind));
+  show($("#detail-reveal"), Boolean(candidate.blind));
+  say($("#detail-message"), "");
   $("#detail-prev").disabled = !candidate.previous_id;
   $("#detail-next").disabled = !candidate.next_id;
 }
@@ -144,8 +150,27 @@ export async function openCandidate(id, posting, { onError } = {}) {
   }
 }
 
-export function initDetail(getPosting, onError) {
+export function initDetail(getPosting, onError, onChanged = () => {}) {
   $("#detail-close").addEventListener("click", () => dialog().close());
+  $("#detail-export").addEventListener("click", () => current && exportCandidate(current, $("#detail-message")));
+  $("#detail-reveal").addEventListener("click", async () => {
+    if (!current) return;
+    const shown = await revealCandidate(current, $("#detail-message"));
+    if (shown) {
+      render(shown, getPosting());
+      onChanged(); // the ranking shows the name now
+      $("#detail-name").focus();
+    }
+  });
+  $("#detail-delete").addEventListener("click", async () => {
+    if (!current) return;
+    const erased = current;
+    if (await deleteCandidate(erased, $("#detail-message"))) {
+      current = null;
+      dialog().close();
+      onChanged(erased);
+    }
+  });
   $("#detail-prev").addEventListener("click", () => current?.previous_id && openCandidate(current.previous_id, getPosting(), { onError }));
   $("#detail-next").addEventListener("click", () => current?.next_id && openCandidate(current.next_id, getPosting(), { onError }));
   dialog().addEventListener("keydown", (event) => {

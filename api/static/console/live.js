@@ -23,8 +23,9 @@ export function followJob(job, intake = { items: [], errors: [] }) {
   say($("#job-error"), "");
   $("#job-message").textContent = "";
   board.resetBoard();
+  const blind = Boolean(state.posting?.blind_review); // the board names no file either
   for (const item of intake.items || []) {
-    board.upsertFile({ file_id: item.id, filename: item.filename, status: "queued" });
+    board.upsertFile({ file_id: item.id, filename: blind ? undefined : item.filename, status: "queued" });
   }
   for (const reject of state.intakeRejects) board.upsertFile({ ...reject, status: "rejected" });
   latest = null;

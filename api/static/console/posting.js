@@ -113,6 +113,10 @@ function body(form) {
   else if (editor.editing) data.min_years_experience = null;
   if (education) data.education_level = education;
   else if (editor.editing) data.education_level = null;
+  data.blind_review = form.blind_review.checked;
+  const keep = form.retention_days.value;
+  if (keep !== "") data.retention_days = Number(keep);
+  else if (editor.editing) data.retention_days = null;
   return data;
 }
 
@@ -136,6 +140,8 @@ export function editPosting(posting) {
   form.description.value = posting.description;
   form.min_years_experience.value = posting.min_years_experience ?? "";
   form.education_level.value = posting.education_level || "";
+  form.blind_review.checked = Boolean(posting.blind_review);
+  form.retention_days.value = posting.retention_days ?? "";
   editor.required = [...posting.required_skills];
   editor.preferred = [...posting.preferred_skills];
   editor.touched = true;

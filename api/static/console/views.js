@@ -100,7 +100,7 @@ export function formatScore(score) {
  * Append jobs to the history table; `onOpen(job)` follows one. `titles` maps posting
  * ids to titles (a job of an unknown posting shows its kind only).
  */
-export function renderHistory(tbody, jobs, onOpen, titles = new Map()) {
+export function renderHistory(tbody, jobs, onOpen, titles = new Map(), onDelete = null) {
   for (const job of jobs) {
     const percent = jobPercent(job);
     const kind = PIPELINES[job.pipeline] || job.pipeline;
@@ -134,6 +134,15 @@ export function renderHistory(tbody, jobs, onOpen, titles = new Map()) {
             "aria-label": `Open job created ${formatDate(job.created_at)}`,
             onclick: () => onOpen(job),
           }),
+          onDelete && TERMINAL_STATUSES.has(job.status)
+            ? h("button", {
+                type: "button",
+                class: "danger small",
+                text: "Delete",
+                "aria-label": `Delete job created ${formatDate(job.created_at)}`,
+                onclick: () => onDelete(job),
+              })
+            : null,
         ),
       ),
     );

@@ -1,0 +1,33 @@
+"""add postings.closed_at
+
+Revision ID: 0016
+Revises: 0015
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+from alembic import op
+
+revision: str = "0016"
+down_revision: str | None = "0015"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TIMESTAMP = (
+    sa.DateTime()
+    .with_variant(mysql.DATETIME(fsp=6), "mariadb")
+    .with_variant(mysql.DATETIME(fsp=6), "mysql")
+)
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("postings", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("closed_at", TIMESTAMP, nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("postings", schema=None) as batch_op:
+        batch_op.drop_column("closed_at")
