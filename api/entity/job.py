@@ -56,6 +56,9 @@ class Job(Base):
     schedule_key: Mapped[str | None] = mapped_column(String(191), unique=True)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    #: while a process runs the job's finalize hook: until when its claim holds (renewed
+    #: by that process's dispatcher; once it lapses another process may finish the job)
+    finalize_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

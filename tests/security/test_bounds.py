@@ -19,6 +19,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from api.config.settings import Settings
 from api.main import create_app
+from api.recruiting import user as user_service
 from tests.conftest import PASSWORD, UserFactory, auth
 from tests.jobs.helpers import wait_job
 from tests.support.envelope import assert_envelope
@@ -105,9 +106,12 @@ def _inputs(schema: dict[str, Any]) -> Iterator[tuple[str, str, str, str, Leaf]]
 
 
 async def test_every_number_the_api_accepts_is_bounded_and_finite(
-    client: httpx.AsyncClient, make_user: UserFactory
+    app: Any, client: httpx.AsyncClient, make_user: UserFactory
 ) -> None:
-    user = auth(await make_user())
+    made = await make_user()
+    async with app.state.sessionmaker() as session:  # admin, so the admin routes answer too
+        await user_service.set_admin(session=session, email=made["email"])
+    user = auth(made)
     schema = (await client.get("/openapi.json")).json()
     problems: list[str] = []
     checked: set[str] = set()
@@ -142,6 +146,7 @@ async def test_every_number_the_api_accepts_is_bounded_and_finite(
         "POST /api/v1/postings body:weights.required_skills",
         "PATCH /api/v1/postings/{posting_id} body:min_years_experience",
         "POST /api/v1/jobs body:priority",
+        "GET /api/v1/admin/audit query:limit",
     ):
         assert known in checked, known
     assert len(checked) >= 15, sorted(checked)

@@ -14,7 +14,7 @@ import socket
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, delete, func, select, update
+from sqlalchemy import ColumnElement, Table, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import __version__
@@ -118,6 +118,20 @@ async def _start_jobs(
     return await events.insert_drafts(
         session, [(head, head.last_seq, running) for head in starting]
     )
+
+
+async def renew_finalize_claims(
+    session: AsyncSession, *, job_ids: list[str], lease_seconds: float
+) -> None:
+    """Extend the finalize claims of the jobs whose hooks run in this process."""
+    if not job_ids:
+        return
+    await session.execute(
+        update(Job)
+        .where(Job.id.in_(sorted(job_ids)), Job.finalize_until.is_not(None))
+        .values(finalize_until=now_sql(session, lease_seconds))
+    )
+    await session.commit()
 
 
 async def renew_leases(
@@ -238,12 +252,14 @@ async def requeue_expired(session: AsyncSession, *, limit: int = 100) -> list[st
 
 
 async def stuck_jobs(session: AsyncSession, *, limit: int = 20) -> list[str]:
-    """Active jobs with no active unit left (their finisher died before the end)."""
+    """Active jobs with no active unit left (their finisher died before the end) and no
+    live finalize claim (a hook that runs, in this process or another)."""
     active_unit = (
         select(JobUnit.id).where(JobUnit.job_id == Job.id, JobUnit.status.in_(ACTIVE)).exists()
     )
+    unclaimed = or_(Job.finalize_until.is_(None), Job.finalize_until < now_sql(session))
     rows = await session.scalars(
-        select(Job.id).where(Job.status.in_(ACTIVE), ~active_unit).limit(limit)
+        select(Job.id).where(Job.status.in_(ACTIVE), ~active_unit, unclaimed).limit(limit)
     )
     found = list(rows)
     await session.rollback()

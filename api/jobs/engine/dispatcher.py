@@ -215,6 +215,13 @@ class Dispatcher:
                 lambda: claims.heartbeat(session, worker_id=self.worker_id, running=len(self.runs)),
                 what="heartbeat",
             )
+            await retrying(
+                lambda: claims.renew_finalize_claims(
+                    session, job_ids=sorted(completion.FINALIZING),
+                    lease_seconds=self.settings.lease_seconds,
+                ),
+                what="renew finalize claims",
+            )  # fmt: skip
         async with self.sessionmaker() as session:
             failed = await retrying(lambda: claims.requeue_expired(session), what="requeue")
             timed_out = await retrying(lambda: claims.expire_timeouts(session), what="timeouts")
