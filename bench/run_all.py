@@ -4,6 +4,10 @@
     python -m bench.run_all --only push_latency --only jobs_loop
     python -m bench.run_all --list
 
+With `--only`, the other benchmarks' rows already in the doc stay (each row names its
+benchmark); the sections below `HAND_WRITTEN` (figures a benchmark cannot print as one
+JSON line, such as a browser's) are always kept.
+
 A benchmark is any `bench/<name>.py` with a `__main__` block; each prints one JSON
 line of figures (the last line of its output that parses as a JSON object). Every
 numeric figure becomes a row: the measure, its goal (from the benchmark's `goals` map
@@ -136,6 +140,22 @@ NOTES = [
     "  DOCX renderings of it) and ranking on the generated set, kept as a regression",
     "  check of the explanation rules; see quality.md.",
 ]
+
+
+#: the doc's hand-written sections start at this line; a rerun keeps them
+HAND_WRITTEN = "<!-- sections below are written by hand; bench.run_all keeps them -->"
+
+
+def kept_parts(text: str) -> tuple[dict[str, list[str]], str]:
+    """From the doc as it stands: its table rows by benchmark, and its hand-written tail."""
+    rows: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if not line.startswith("| ") or line.startswith(("| measure", "|---")):
+            continue
+        first = line[2:].split(" |", 1)[0]
+        rows.setdefault(first.split(": ", 1)[0], []).append(line)
+    _, marker, tail = text.partition(HAND_WRITTEN)
+    return rows, (marker + tail if marker else "")
 
 
 def discover() -> list[str]:
@@ -272,20 +292,30 @@ def machine() -> str:
     )
 
 
-def render(results: list[dict[str, Any]]) -> str:
+def render(results: list[dict[str, Any]], existing: str = "", keep_rows: bool = False) -> str:
+    """The doc: this run's rows and, from the `existing` doc, the hand-written sections
+    and (with `keep_rows`) the rows of benchmarks this run did not redo; by name."""
+    old_rows, tail = kept_parts(existing)
+    old_rows = old_rows if keep_rows else {}
+    fresh = {result["name"]: result for result in results}
     lines = [
         "# Benchmarks",
         "",
         f"Machine: {machine()}. Written by `make bench` (`python -m bench.run_all`);",
-        "every figure and its baseline come from this one run. Rerun one benchmark with",
-        "`python -m bench.run_all --only <name>` (that rewrites this file with it alone).",
+        "each figure and its baseline come from one run of its benchmark. Rerun one with",
+        "`python -m bench.run_all --only <name>` (its rows are replaced, the others stay;",
+        "the machine line then gives the time of that rerun).",
         "",
         "| measure | goal | figure | baseline (same run) | strongest peer (published) | command |",
         "|---|---|---|---|---|---|",
     ]
-    for result in results:
-        lines += ["| " + " | ".join(row) + " |" for row in rows_for(result)]
-    return "\n".join([*lines, "", *NOTES]) + "\n"
+    for name in sorted({*fresh, *old_rows}):
+        if name in fresh:
+            lines += ["| " + " | ".join(row) + " |" for row in rows_for(fresh[name])]
+        else:
+            lines += old_rows[name]
+    text = "\n".join([*lines, "", *NOTES]) + "\n"
+    return text + ("\n" + tail.rstrip() + "\n" if tail else "")
 
 
 def main() -> None:
@@ -302,7 +332,8 @@ def main() -> None:
     if args.render_from:
         lines = args.render_from.read_text(encoding="utf-8").splitlines()
         kept = [json.loads(line) for line in lines if line.startswith('{"name"')]
-        DOC.write_text(render(kept), encoding="utf-8")
+        text = render(kept, DOC.read_text(encoding="utf-8"), keep_rows=True)
+        DOC.write_text(text, encoding="utf-8")
         return
     names = discover()
     if args.list:
@@ -316,7 +347,8 @@ def main() -> None:
         print(f"running {name} ...", file=sys.stderr, flush=True)
         results.append(run(name))
         print(json.dumps(results[-1]), flush=True)
-    text = render(results)
+    existing = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
+    text = render(results, existing, keep_rows=bool(args.only))
     if args.no_write:
         print(text)
     else:
