@@ -149,12 +149,12 @@ HAND_WRITTEN = "<!-- sections below are written by hand; bench.run_all keeps the
 def kept_parts(text: str) -> tuple[dict[str, list[str]], str]:
     """From the doc as it stands: its table rows by benchmark, and its hand-written tail."""
     rows: dict[str, list[str]] = {}
-    for line in text.splitlines():
+    head, marker, tail = text.partition(HAND_WRITTEN)
+    for line in head.splitlines():
         if not line.startswith("| ") or line.startswith(("| measure", "|---")):
             continue
         first = line[2:].split(" |", 1)[0]
         rows.setdefault(first.split(": ", 1)[0], []).append(line)
-    _, marker, tail = text.partition(HAND_WRITTEN)
     return rows, (marker + tail if marker else "")
 
 

@@ -12,7 +12,7 @@ OLD = "\n".join([
     "| alpha: rate | — | 1 | — |  | `python -m bench.alpha` |",
     "| beta: rate | — | 2 | — |  | `python -m bench.beta` |",
     "| gamma | — | not measured (exit 1: boom) | — | — | `python -m bench.gamma` |",
-    "", run_all.HAND_WRITTEN, "", "## By hand", "", "kept text", "",
+    "", run_all.HAND_WRITTEN, "", "## By hand", "", "| a: b | c |", "", "kept text", "",
 ])  # fmt: skip
 FRESH = {"name": "beta", "command": "python -m bench.beta", "figures": {"rate": 7}}
 
@@ -22,7 +22,8 @@ def test_a_rerun_of_one_benchmark_keeps_the_other_rows_and_the_hand_sections() -
     rows = [line for line in text.splitlines() if line.startswith("| ") and "`" in line]
     assert [row.split(" |")[0] for row in rows] == ["| alpha: rate", "| beta: rate", "| gamma"]
     assert "| beta: rate | — | 7 |" in text and "| 2 |" not in text
-    assert text.rstrip().endswith("## By hand\n\nkept text")
+    assert text.rstrip().endswith("## By hand\n\n| a: b | c |\n\nkept text")
+    assert text.count("| a: b | c |") == 1
     assert text.count(run_all.HAND_WRITTEN) == 1
 
 
