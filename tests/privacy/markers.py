@@ -35,6 +35,10 @@ def _word(rng: secrets.SystemRandom, parts: int) -> str:
     return "".join(rng.choice(_SYLLABLES) for _ in range(parts)).capitalize()
 
 
+#: the markers of every person made in this process
+_TAKEN: list[str] = []
+
+
 @dataclass(frozen=True)
 class Person:
     first: str
@@ -46,17 +50,25 @@ class Person:
 
     @classmethod
     def new(cls) -> Person:
+        """A person none of whose markers is, or holds, another person's marker: with
+        three syllables of ten, two people would otherwise share a name or a
+        nationality ("Thalmirian" holds "Thalmiria") a few times in a thousand."""
         rng = secrets.SystemRandom()
-        tag = secrets.token_hex(3)
-        digits = "".join(str(rng.randrange(10)) for _ in range(6))
-        return cls(
-            first=_word(rng, 3) + "ia",
-            last=_word(rng, 3) + "son",
-            email=f"mk{tag}@example.org",
-            phone=f"+44 7700 {digits[:3]} {digits[3:]}",
-            word=_word(rng, 4).lower() + "vale",
-            nationality=_word(rng, 3) + "ian",
-        )
+        while True:
+            tag = secrets.token_hex(3)
+            digits = "".join(str(rng.randrange(10)) for _ in range(6))
+            person = cls(
+                first=_word(rng, 3) + "ia",
+                last=_word(rng, 3) + "son",
+                email=f"mk{tag}@example.org",
+                phone=f"+44 7700 {digits[:3]} {digits[3:]}",
+                word=_word(rng, 4).lower() + "vale",
+                nationality=_word(rng, 3) + "ian",
+            )
+            mine = [*person.markers(), person.phone_digits]
+            if not any(a in b or b in a for a in mine for b in _TAKEN):
+                _TAKEN.extend(mine)
+                return person
 
     @property
     def name(self) -> str:
