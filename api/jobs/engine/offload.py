@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -63,9 +64,16 @@ class ProcessOffload:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            self.processes, mp_context=pool_context(), initializer=lifeline.arm
-        )
+        context = pool_context()
+        if context.get_start_method() == "forkserver":
+            # The fork server's parent-death signal follows the *thread* that started it
+            # (`lifeline`). Started lazily, by the first submit, that was the short-lived
+            # warm-up thread: when it ended, the fork server and every pool process died
+            # with it, and the first units lost their pool. Start it here instead, from
+            # the thread that makes the pool: the dispatcher's, which lives as long as
+            # the service.
+            multiprocessing.forkserver.ensure_running()
+        return ProcessPoolExecutor(self.processes, mp_context=context, initializer=lifeline.arm)
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` in a pool process; blocks the calling (executor) thread only."""

@@ -135,6 +135,27 @@ def test_pool_processes_start_with_the_pipeline_loaded() -> None:
         offload.shutdown()
 
 
+def test_the_pool_outlives_the_thread_that_warmed_it() -> None:
+    """The fork server dies with the thread that started it (the parent-death signal
+    follows the thread): warming the pool from a thread that then ends must not take
+    the fork server and the pool processes with it."""
+    offload = ProcessOffload(2)
+    try:
+        offload.warm()
+        for thread in threading.enumerate():
+            if thread.name == "cvmatch-pool-warm":
+                thread.join(60)
+        pool = offload._pool
+        workers = list((pool._processes or {}).values())
+        assert len(workers) == 2
+        time.sleep(0.5)  # a parent-death signal would have arrived by now
+        assert all(worker.is_alive() for worker in workers)
+        assert offload.run(os.getpid) in {worker.pid for worker in workers}
+        assert offload._pool is pool  # not replaced after a death
+    finally:
+        offload.shutdown()
+
+
 def _loaded_in_this_process() -> tuple[bool, bool]:
     from pipeline.occupations import get_occupations
     from pipeline.taxonomy import get_taxonomy
