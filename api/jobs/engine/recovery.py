@@ -86,15 +86,13 @@ async def requeue_lost(
     if not rows:
         await session.rollback()
         return []
-    limits: dict[str, int] = {
-        job_id: max_attempts
-        for job_id, max_attempts in await session.execute(
-            select(Job.id, Job.max_attempts).where(Job.id.in_({row.job_id for row in rows}))
-        )
-    }
+    limits = await session.execute(
+        select(Job.id, Job.max_attempts).where(Job.id.in_({row.job_id for row in rows}))
+    )
+    max_attempts: dict[str, int] = {row.id: row.max_attempts for row in limits}
     failed: list[str] = []
     for unit_id, job_id, attempts, owner in rows:
-        exhausted = attempts >= limits.get(job_id, attempts)
+        exhausted = attempts >= max_attempts.get(job_id, attempts)
         await _give_back(session, unit_id, exhausted=exhausted)
         if exhausted and job_id not in failed:
             await completion.fail_job(
