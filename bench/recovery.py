@@ -50,7 +50,8 @@ async def until(check: object, within: float = 120) -> None:
 async def one_run(url: str, units: int, dead_seconds: str) -> tuple[float, float]:
     engine = create_async_engine(url)
     settings = {"lease_seconds": 30, "worker_dead_seconds": dead_seconds,
-                "worker_concurrency": units, "job_poll_seconds": 0.2}  # fmt: skip
+                "worker_concurrency": units, "job_poll_seconds": 0.2,
+                "privacy_sweep_seconds": 0}  # fmt: skip
     workers = []
     try:
         await db.truncate_all(engine)
