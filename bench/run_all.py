@@ -60,6 +60,7 @@ BASELINE_SWAPS: list[tuple[str, str]] = [
     ("scaling_2_over_1", "pure_cpu_loop_scaling_2_over_1"),
     ("jobs_per_s_2p", "jobs_per_s_1p"),
     ("workers_3_cvs_per_s", "workers_1_cvs_per_s"),
+    ("workers_3_one_pool_process_cvs_per_s", "workers_1_cvs_per_s"),
     ("heartbeat.", "lease_only."),
     ("cvs_per_s", "raw_extract_cvs_per_s"),
     ("preloaded_fork_server.", "spawned_each_loading."),
