@@ -49,7 +49,13 @@ async def make_owner(engine: AsyncEngine) -> str:
     return owner
 
 
-async def insert_jobs(engine: AsyncEngine, owner: str, count: int, pipeline: str = "noop") -> None:
+async def insert_jobs(
+    engine: AsyncEngine,
+    owner: str,
+    count: int,
+    pipeline: str = "noop",
+    payload: dict[str, Any] | None = None,
+) -> None:
     """`count` queued one-unit jobs with their first event, in one transaction."""
     now = utcnow()
     ids = [new_id() for _ in range(count)]
@@ -61,8 +67,8 @@ async def insert_jobs(engine: AsyncEngine, owner: str, count: int, pipeline: str
         )  # fmt: skip
         await conn.execute(
             insert(JobUnit),
-            [{**UNIT_DEFAULTS, "job_id": i, "available_at": now, "created_at": now}
-             for i in ids],
+            [{**UNIT_DEFAULTS, "job_id": i, "available_at": now, "created_at": now,
+              "payload": payload or {}} for i in ids],
         )  # fmt: skip
         await conn.execute(
             insert(JobEvent),
@@ -96,6 +102,7 @@ async def wait_workers(engine: AsyncEngine, count: int, within: float = 600) -> 
 
 
 def start_workers(url: str, count: int, **env: Any) -> list[subprocess.Popen[bytes]]:
+    """`count` `python -m api.worker` processes; `env` names settings (lower-case is fine)."""
     base = {
         **os.environ,
         "DATABASE_URL": url,

@@ -41,7 +41,9 @@ PLAN: dict[str, dict[str, Any]] = {
     "pipeline_throughput": {"timeout": 1200},
     "quality": {"timeout": 1200, "args": ["--json"]},
     "real_ranking": {"timeout": 1800, "args": ["--json"]},
+    "recovery": {"timeout": 900},
     "scale_screening": {"timeout": 5400},
+    "scale_out": {"timeout": 1800},
 }
 #: benchmarks whose figures another benchmark already reports (quality runs the ranking)
 EXCLUDE = {"ranking"}
@@ -57,6 +59,9 @@ BASELINE_SWAPS: list[tuple[str, str]] = [
     ("pool_2_processes_cvs_per_s", "pool_1_process_cvs_per_s"),
     ("scaling_2_over_1", "pure_cpu_loop_scaling_2_over_1"),
     ("jobs_per_s_2p", "jobs_per_s_1p"),
+    ("workers_3_cvs_per_s", "workers_1_cvs_per_s"),
+    ("workers_3_one_pool_process_cvs_per_s", "workers_1_cvs_per_s"),
+    ("heartbeat.", "lease_only."),
     ("cvs_per_s", "raw_extract_cvs_per_s"),
     ("preloaded_fork_server.", "spawned_each_loading."),
     ("results.cvmatch.", "best_baseline."),
@@ -95,6 +100,7 @@ GOALS: dict[str, str] = {
     "real_ranking:occupations.cvmatch.MAP": "≥ 0.85",
     "real_ranking:occupations.cvmatch.nDCG@10": "≥ 0.88",
     "real_ranking:occupations.ratio.MAP": "≥ 1.15x best baseline",
+    "recovery:heartbeat.reclaimed_s": "≤ 10 s",
 }
 #: the strongest peer's published figure for the same measure, with its source
 PEERS: dict[str, str] = {

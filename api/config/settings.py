@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     )
     job_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     lease_seconds: float = Field(default=30.0, ge=2, le=30)
+    #: a process whose heartbeat is older than this is dead: its units go back to the
+    #: queue without waiting for their leases to expire
+    worker_dead_seconds: float = Field(default=8.0, ge=2, le=300)
     default_max_execution_seconds: int = Field(default=3600, ge=1)
     default_max_attempts: int = Field(default=3, ge=1, le=50)
     graceful_timeout_seconds: float = Field(default=25.0, ge=0)

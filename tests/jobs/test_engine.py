@@ -14,7 +14,7 @@ from api import jobs
 from api.entity.base import utcnow
 from api.entity.job import Job, JobResult, JobUnit
 from api.entity.user import User
-from api.jobs.engine import claims, completion
+from api.jobs.engine import completion, recovery
 from pipeline.contract import JSON, PipelineDef, UnitContext, UnitError
 from tests.conftest import UserFactory, auth
 from tests.jobs.helpers import all_events, wait_job
@@ -133,14 +133,14 @@ async def test_expired_leases_requeue_then_fail_worker_lost(
             update(JobUnit).where(JobUnit.job_id == job.id).values(attempts=1, **lost)
         )
         await session.commit()
-        assert await claims.requeue_expired(session) == []
+        assert await recovery.requeue_lost(session) == []
         unit = await session.scalar(select(JobUnit).where(JobUnit.job_id == job.id))
         assert unit is not None and (unit.status, unit.attempts) == ("queued", 1)
         await session.execute(
             update(JobUnit).where(JobUnit.job_id == job.id).values(attempts=3, **lost)
         )
         await session.commit()
-        assert await claims.requeue_expired(session) == [job.id]
+        assert await recovery.requeue_lost(session) == [job.id]
         assert await completion.finish_job_if_done(
             session=session, queue=app.state.job_queue, job_id=job.id
         )

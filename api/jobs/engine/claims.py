@@ -1,4 +1,6 @@
-"""Claiming units, renewing and releasing leases, heartbeats and the recovery sweep.
+"""Claiming units, renewing and releasing leases, heartbeats, stuck and timed-out jobs.
+
+Re-queueing the units of a lost process is `recovery`'s.
 
 Claim order is priority (highest first), then the oldest unit. MySQL/MariaDB lock the
 claimed rows with `SELECT ... FOR UPDATE SKIP LOCKED`, so concurrent claimers skip each
@@ -200,55 +202,6 @@ async def heartbeat(session: AsyncSession, *, worker_id: str, running: int) -> N
 async def forget_worker(session: AsyncSession, *, worker_id: str) -> None:
     await session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.id == worker_id))
     await session.commit()
-
-
-async def requeue_expired(session: AsyncSession, *, limit: int = 100) -> list[str]:
-    """Units whose lease expired: re-queue them, or fail them after max_attempts.
-
-    Returns the ids of jobs that may now be finished.
-    """
-    query = (
-        select(JobUnit.id, JobUnit.job_id, JobUnit.attempts, Job.max_attempts)
-        .join(Job, Job.id == JobUnit.job_id)
-        .where(JobUnit.status == "running", JobUnit.lease_expires_at < now_sql(session))
-        .order_by(JobUnit.id)
-        .limit(limit)
-    )
-    if is_mysql(session):
-        query = query.with_for_update(skip_locked=True, of=JobUnit)
-    rows = (await session.execute(query)).all()
-    failed: list[str] = []
-    for unit_id, job_id, attempts, max_attempts in rows:
-        lost = attempts >= max_attempts
-        values: dict[str, Any] = {"lease_owner": None, "lease_expires_at": None}
-        values.update(
-            {
-                "status": "failed",
-                "error_code": "WORKER_LOST",
-                "finished_at": now_sql(session),
-                "error": "the process running this unit stopped",
-            }
-            if lost
-            else {"status": "queued", "available_at": now_sql(session)}
-        )
-        await session.execute(
-            update(JobUnit)
-            .where(JobUnit.id == unit_id, JobUnit.status == "running")
-            .values(**values)
-        )
-        if lost:
-            await completion.fail_job(
-                session, job_id, "WORKER_LOST", "a unit was lost with its process too many times"
-            )
-            failed.append(job_id)
-        logger.warning(
-            "unit %s of job %s: lease expired (%s)",
-            unit_id,
-            job_id,
-            "failed" if lost else "re-queued",
-        )
-    await session.commit()
-    return failed
 
 
 async def stuck_jobs(session: AsyncSession, *, limit: int = 20) -> list[str]:

@@ -5,10 +5,13 @@ most `worker_concurrency` running on the executor; it claims once at least
 `worker_concurrency` places are free, so batches stay large under load), woken at
 once by a local submit (an asyncio.Event set through the bus's local delivery), by
 Redis for submits in other processes, or by the `job_poll_seconds` poll. Succeeded
-units are written in batches by the `Finisher`. A maintenance task renews leases,
-writes the heartbeat, re-queues units whose lease expired, fails timed-out jobs and
-finishes jobs whose finisher died. A control task refreshes the stop flag of running
-units from the database every CONTROL_SECONDS, or at once on a control message.
+units are written in batches by the `Finisher`. A heartbeat task writes this process's
+heartbeat on its own timing (`recovery.Heartbeat`), until the very end of a graceful
+stop. A maintenance task, every `min(LEASE_SECONDS/3, WORKER_DEAD_SECONDS/5, 2 s)`,
+renews leases, re-queues the units of dead processes (`recovery.requeue_lost`), fails
+timed-out jobs and finishes jobs whose finisher died. A control task refreshes the
+stop flag of running units from the database every CONTROL_SECONDS, or at once on a
+control message.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.entity.job import Job
-from api.jobs.engine import claims, completion
+from api.jobs.engine import claims, completion, recovery
 from api.jobs.engine.bus import CONTROL_CHANNEL, WAKEUP_CHANNEL
 from api.jobs.engine.finisher import Finisher
 from api.jobs.engine.offload import ProcessOffload
@@ -38,6 +41,8 @@ from api.jobs.engine.types import Claim
 logger = logging.getLogger(__name__)
 
 CONTROL_SECONDS = 0.5
+#: how often a process deletes heartbeat rows of long-dead processes
+FORGET_SECONDS = 60.0
 
 
 class Dispatcher:
@@ -73,12 +78,19 @@ class Dispatcher:
             worker_id=self.runtime.worker_id,
             progress_due=self.runtime.progress_due,
         )
+        self.heartbeat = recovery.Heartbeat(
+            sessionmaker=sessionmaker,
+            worker_id=self.runtime.worker_id,
+            dead_seconds=settings.worker_dead_seconds,
+        )
         self.runs: dict[tuple[int, int], tuple[UnitRun, asyncio.Task[None]]] = {}
         self.ready: deque[Claim] = deque()
         self._wake = asyncio.Event()
         self._control = asyncio.Event()
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
+        self._beating: asyncio.Task[None] | None = None
+        self._forget_at = 0.0
         self._unsubscribe: list[Callable[[], None]] = []
 
     @property
@@ -106,13 +118,16 @@ class Dispatcher:
             ("control", self._control_loop),
         ):
             self._tasks.append(asyncio.create_task(self._guard(name, loop), name=f"jobs-{name}"))
+        self._beating = asyncio.create_task(
+            self._guard("heartbeat", self._heartbeat_loop), name="jobs-heartbeat"
+        )
         if self.runtime.offload is not None:
             self.runtime.offload.warm()  # the first screening need not wait for the pool
         logger.info("dispatcher %s started (concurrency %s)", self.worker_id, self.concurrency)
 
     async def _guard(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
         """Keep a loop alive across unexpected errors (database down, ...)."""
-        while not self._stopping:
+        while not self._stopping or name == "heartbeat":
             try:
                 await loop()
             except asyncio.CancelledError:
@@ -195,14 +210,20 @@ class Dispatcher:
 
     # --- maintenance: leases, heartbeat, recovery -------------------------------------------
 
+    async def _heartbeat_loop(self) -> None:
+        while True:  # cancelled at the end of `stop`, once no unit runs here any more
+            await self.heartbeat.beat(running=len(self.runs))
+            await asyncio.sleep(self.heartbeat.every)
+
     async def _maintain_loop(self) -> None:
-        interval = min(self.settings.lease_seconds / 3, 2.0)
+        settings = self.settings
+        interval = min(settings.lease_seconds / 3, settings.worker_dead_seconds / 5, 2.0)
         while not self._stopping:
             await self.maintain()
             await asyncio.sleep(interval)
 
     async def maintain(self) -> None:
-        """One round: renew, heartbeat, re-queue expired, time out, finish stuck jobs."""
+        """One round: renew, re-queue lost units, time out, finish stuck jobs."""
         async with self.sessionmaker() as session:
             await retrying(
                 lambda: claims.renew_leases(
@@ -212,10 +233,6 @@ class Dispatcher:
                 what="renew leases",
             )  # fmt: skip
             await retrying(
-                lambda: claims.heartbeat(session, worker_id=self.worker_id, running=len(self.runs)),
-                what="heartbeat",
-            )
-            await retrying(
                 lambda: claims.renew_finalize_claims(
                     session, job_ids=sorted(completion.FINALIZING),
                     lease_seconds=self.settings.lease_seconds,
@@ -223,9 +240,15 @@ class Dispatcher:
                 what="renew finalize claims",
             )  # fmt: skip
         async with self.sessionmaker() as session:
-            failed = await retrying(lambda: claims.requeue_expired(session), what="requeue")
+            failed = await retrying(
+                lambda: recovery.requeue_lost(
+                    session, dead_seconds=self.heartbeat.dead_after(), alive=self.worker_id
+                ),
+                what="requeue",
+            )
             timed_out = await retrying(lambda: claims.expire_timeouts(session), what="timeouts")
             stuck = await claims.stuck_jobs(session)
+            await self._forget_dead(session)
         for job_id in {*failed, *timed_out}:
             await self.queue.publisher.job_changed(job_id)
         for job_id in {*failed, *timed_out, *stuck}:
@@ -235,6 +258,16 @@ class Dispatcher:
                 )
         if failed or stuck:
             self._wake.set()
+
+    async def _forget_dead(self, session: AsyncSession) -> None:
+        now = asyncio.get_running_loop().time()
+        if now < self._forget_at:
+            return
+        self._forget_at = now + FORGET_SECONDS
+        await retrying(
+            lambda: recovery.forget_dead(session, dead_seconds=self.settings.worker_dead_seconds),
+            what="forget dead processes",
+        )
 
     # --- shutdown ---------------------------------------------------------------------------
 
@@ -260,6 +293,9 @@ class Dispatcher:
         await asyncio.gather(*pending, return_exceptions=True)
         if self.runtime.finisher is not None:
             await self.runtime.finisher.close()
+        if self._beating is not None:  # beat while units checkpoint: they are not lost
+            self._beating.cancel()
+            await asyncio.gather(self._beating, return_exceptions=True)
         try:
             async with self.sessionmaker() as session:
                 released = await claims.release_leases(

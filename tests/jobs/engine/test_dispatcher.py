@@ -126,6 +126,7 @@ async def test_maintenance_ends_a_job_past_its_time_limit(
     dispatcher = Dispatcher(
         queue=queue, sessionmaker=app.state.sessionmaker, executor=app.state.executor
     )
+    await dispatcher.heartbeat.beat(running=0)
     await dispatcher.maintain()  # one round, without starting the loops
     ended = await job_row(app, job.id)
     assert (ended.status, ended.error_code) == ("failed", "JOB_TIMEOUT")

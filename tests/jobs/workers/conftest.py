@@ -21,7 +21,8 @@ def settings(settings: Settings) -> Settings:
     )
 
 
-WorkerFactory = Callable[[], processes.Process]
+#: `start_worker(**env)`: one more worker, with `env` added to the shared environment
+WorkerFactory = Callable[..., processes.Process]
 
 
 @pytest.fixture
@@ -40,8 +41,9 @@ def start_worker(settings: Settings, tmp_path: Path) -> Iterator[WorkerFactory]:
         CVMATCH_EXTRA_PIPELINES=EXTRA,
     )
 
-    def start() -> processes.Process:
-        started.append(processes.worker(env, tmp_path / f"worker{len(started)}.log"))
+    def start(**extra: str) -> processes.Process:
+        log = tmp_path / f"worker{len(started)}.log"
+        started.append(processes.worker({**env, **extra}, log))
         return started[-1]
 
     try:
