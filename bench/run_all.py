@@ -36,6 +36,8 @@ DOC = REPO / "docs" / "benchmarks.md"
 DEFAULT_TIMEOUT = 900
 #: per benchmark: timeout in seconds and extra arguments (small defaults live in the scripts)
 PLAN: dict[str, dict[str, Any]] = {
+    "api_read": {"timeout": 900},
+    "push_fanout": {"timeout": 900},
     "e2e_screening": {"timeout": 1800},
     "jobs_throughput": {"timeout": 1200},
     "pipeline_throughput": {"timeout": 1200},
@@ -50,7 +52,7 @@ EXCLUDE = {"ranking"}
 SKIP_KEYS = {"goals", "bench", "command", "meets_goal"}
 #: run parameters, not measurements: no row
 PARAMS = {"jobs", "concurrency", "samples", "requests", "n", "runs", "nofile", "clients",
-          "events", "cvs", "postings", "per_request", "goal_mb"}  # fmt: skip
+          "events", "cvs", "postings", "per_request", "goal_mb", "seconds"}  # fmt: skip
 #: (part of a figure's name, what replaces it to name the baseline measured in the same run)
 BASELINE_SWAPS: list[tuple[str, str]] = [
     ("busy_4_cpu_units_ms", "idle_ms"),
@@ -66,6 +68,7 @@ BASELINE_SWAPS: list[tuple[str, str]] = [
     ("preloaded_fork_server.", "spawned_each_loading."),
     ("results.cvmatch.", "best_baseline."),
     ("cvmatch.", "best_baseline."),
+    ("cvmatch_", "bare_"),  # api_read: the bare Starlette + aiomysql handler
 ]
 #: goals from the issues, by "benchmark:figure" (figures may also carry their own `goals`)
 GOALS: dict[str, str] = {
@@ -76,6 +79,7 @@ GOALS: dict[str, str] = {
     "jobs_loop:switch_interval_1.0ms.busy_4_cpu_units_ms.p99": "≤ 25 ms",
     "jobs_loop:pipeline_processes_2.busy_4_cpu_units_ms.p99": "≤ 25 ms",
     "push_fanout:rss_per_connection_kb": "≤ 50 KB",
+    "push_fanout:lost": "0",
     "push_latency:local.p99_ms": "≤ 50 ms",
     "push_latency:redis.p99_ms": "≤ 100 ms",
     "pipeline_throughput:pipeline_cvs_per_s": "≥ 150 CVs/s",
@@ -139,6 +143,9 @@ NOTES = [
     "- `pipeline_throughput`: one process, generated one- and two-page PDFs; the 2-process",
     "  figure sits beside a pure-Python loop's own 2-process speed-up (the machine's",
     "  ceiling).",
+    "- `api_read`: one gunicorn worker on MariaDB, 32 keep-alive clients; the baseline is",
+    "  a bare Starlette + aiomysql handler doing the same select on the same table (no",
+    "  ORM, authentication, middleware or response model), measured in the same run.",
     "- `real_ranking`: ranking on real CVs (71 in 23 occupations; 79 in 4 as a sanity",
     "  check), rendered to PDF through the upload path, against TF-IDF, BM25 and MiniLM",
     "  in the same run, averaged over two posting styles; see quality.md.",

@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     )
     secret_key_file: Path = Path("./data/secret_key")
     access_token_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
+    auth_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="How long a process reuses the account behind a bearer token without "
+        "reading it again (0: read it on every request). Erasing an account or changing "
+        "its admin or active flag takes effect at once in the process that writes it.",
+    )
     download_url_seconds: int = Field(default=600, ge=10, le=86400)
     #: how long the file links in CSV and XLSX exports stay valid
     export_link_seconds: int = Field(default=30 * 86400, ge=60, le=366 * 86400)

@@ -1,4 +1,8 @@
-"""Dependencies shared by the controllers: settings, session, job queue, current user."""
+"""Dependencies shared by the controllers: settings, session, job queue, current user.
+
+Every dependency is `async def`: FastAPI runs a plain `def` dependency in its thread
+pool, a thread hop on every request for what is a dictionary lookup.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ oauth2_scheme = OAuth2PasswordBearer(
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -37,7 +41,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_job_queue(request: Request) -> jobs.JobQueue:
+async def get_job_queue(request: Request) -> jobs.JobQueue:
     queue: jobs.JobQueue = request.app.state.job_queue
     return queue
 

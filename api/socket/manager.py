@@ -1,26 +1,31 @@
-"""Live connections: many per job and per user, each with its own queue and sender.
+"""Live connections: many per job and per user, each with its own bounded queue.
 
-The bus handler only puts events into per-connection outboxes (`Outbox.put` never
-blocks), so a slow socket never slows the publisher, the job or another client. A
-sender task per WebSocket drains its outbox with a send timeout; overflow or a
-blocked send drops that connection (4008, or the transport is aborted). Events that
-the bus did not bring (other processes without Redis, Redis down) are read from the
-event log by a poller; see "Push" in docs/architecture.md.
+An event is serialised once (`Envelope.text`) and the same text frame goes to every
+interested connection. The bus handler never waits on a socket: a WebSocket that keeps
+up has the frame written at once, one that lags queues it (progress coalesces), and
+one that overflows its queue or stays blocked for `send_timeout` is closed with 4008
+(or its transport aborted); see api.socket.writer. SSE streams read their queue
+themselves. Events that the bus did not bring (other processes without Redis, Redis
+down) are read from the event log by a poller; see "Push" in docs/architecture.md.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from typing import Any, Protocol
 
 from api.socket.follow import Follow
-from api.socket.outbox import STATUS, Envelope, Outbox, OutboxClosed, control, envelope
+from api.socket.outbox import STATUS, Envelope, Outbox, control, envelope
+from api.socket.writer import SocketWriter
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "jobs"
+#: WebSocket close code: the client does not read fast enough (queue overflow or a
+#: send blocked for WS_SEND_TIMEOUT_SECONDS); it reconnects with `after_seq`
 CLOSE_TOO_SLOW = 4008
 CLOSE_RESTART = 1012
 CLOSE_GRACE_SECONDS = 1.0
@@ -71,7 +76,8 @@ class Connection:
         self.feed_seen: dict[str, int] = {}
         self.closed = asyncio.Event()
         self.close_code: int | None = None
-        self.sender: asyncio.Task[None] | None = None
+        #: WebSocket only (SSE streams read `outbox` themselves)
+        self.writer: SocketWriter | None = None
 
     def offer_feed(self, item: Envelope) -> None:
         """A status event for the user's feed: the newest status per job wins."""
@@ -89,7 +95,9 @@ class Connection:
     def put(self, item: Envelope) -> None:
         if self.closed.is_set():
             return
-        if not self.outbox.put(item):
+        if self.writer is not None:
+            self.writer.write(item)
+        elif not self.outbox.put(item):
             self.on_overflow(self)
 
     def on_overflow(self, conn: Connection) -> None:  # replaced by the manager
@@ -169,7 +177,13 @@ class ConnectionManager:
         conn.on_overflow = self._on_overflow  # type: ignore[method-assign]
         self.connections.add(conn)
         if transport is not None:
-            conn.sender = asyncio.create_task(self._send_loop(conn), name="push-sender")
+            conn.writer = SocketWriter(
+                transport=transport,
+                outbox=conn.outbox,
+                send_timeout=self.send_timeout,
+                on_gone=functools.partial(self.disconnect, conn),
+                on_too_slow=functools.partial(self._drop_slow, conn),
+            )
         return conn
 
     def follow(self, conn: Connection, *, job_id: str, owner_id: str) -> Follow:
@@ -209,10 +223,8 @@ class ConnectionManager:
         _discard(self._by_user, conn.user_id, conn)
         conn.outbox.close()
         conn.closed.set()
-        sender = conn.sender
-        conn.sender = None
-        if sender is not None and sender is not asyncio.current_task():
-            sender.cancel()
+        if conn.writer is not None:
+            conn.writer.cancel()
 
     async def close(self, conn: Connection, code: int, reason: str) -> None:
         """Close with `code`; abort the transport if the close frame cannot go out."""
@@ -248,27 +260,15 @@ class ConnectionManager:
                     conn.offer_feed(item)
 
     def _on_overflow(self, conn: Connection) -> None:
-        self.dropped += 1
-        logger.info("dropping a slow %s client (queue full)", conn.kind)
-        self._spawn(self.close(conn, CLOSE_TOO_SLOW, "client too slow"), "push-drop")
+        self._drop_slow(conn, "queue full")
 
-    async def _send_loop(self, conn: Connection) -> None:
-        transport = conn.transport
-        assert transport is not None
-        try:
-            while True:
-                item = await conn.outbox.get()
-                await asyncio.wait_for(transport.send_text(item.text), self.send_timeout)
-        except OutboxClosed:
-            return
-        except TimeoutError:
-            self.dropped += 1
-            logger.info("dropping a slow %s client (send blocked)", conn.kind)
-            conn.sender = None
-            self._spawn(self.close(conn, CLOSE_TOO_SLOW, "client too slow"), "push-drop")
-        except Exception:  # the peer went away
-            conn.sender = None
-            self.disconnect(conn)
+    def _drop_slow(self, conn: Connection, why: str) -> None:
+        if conn.closed.is_set() or conn.close_code is not None:
+            return  # already being closed
+        conn.close_code = CLOSE_TOO_SLOW
+        self.dropped += 1
+        logger.info("dropping a slow %s client (%s)", conn.kind, why)
+        self._spawn(self.close(conn, CLOSE_TOO_SLOW, "client too slow"), "push-drop")
 
     # -- database fallback ---------------------------------------------------------
 

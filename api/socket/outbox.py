@@ -104,21 +104,28 @@ class Outbox:
         self._ready.set()
         return True
 
+    def pop(self) -> Envelope | None:
+        """The next envelope, or None when the queue is empty (or closed)."""
+        while self._cells:
+            cell = self._cells.popleft()
+            item = cell[0]
+            if item is None:
+                continue
+            self._live -= 1
+            if self._progress.get(item.job_id) is cell:
+                del self._progress[item.job_id]
+            if self._live <= self.low_water - self.chunk:
+                self._drained.set()
+            return item
+        return None
+
     async def get(self) -> Envelope:
         """The next envelope, waiting while the queue is empty; OutboxClosed once closed."""
         while True:
             if self.closed:
                 raise OutboxClosed
-            while self._cells:
-                cell = self._cells.popleft()
-                item = cell[0]
-                if item is None:
-                    continue
-                self._live -= 1
-                if self._progress.get(item.job_id) is cell:
-                    del self._progress[item.job_id]
-                if self._live <= self.low_water - self.chunk:
-                    self._drained.set()
+            item = self.pop()
+            if item is not None:
                 return item
             self._ready.clear()
             await self._ready.wait()
