@@ -20,11 +20,17 @@ import sys
 _PR_SET_PDEATHSIG = 1
 
 
-def arm() -> None:
-    """Die with the parent process (Linux); elsewhere a no-op."""
+def arm(parent: int | None = None) -> None:
+    """Die with the parent process (Linux); elsewhere a no-op.
+
+    `parent` is the process this one was started from, where the caller knows it (a pool
+    worker: the fork server). A parent that died before the request took hold sends no
+    signal; this process then finds another parent and ends at once, instead of waiting
+    for ever on a queue whose both ends it holds itself.
+    """
     if not sys.platform.startswith("linux"):
         return
-    parent = os.getppid()
+    parent = os.getppid() if parent is None else parent
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)

@@ -50,6 +50,14 @@ def pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _workers_parent(context: multiprocessing.context.BaseContext) -> int | None:
+    """The process a pool worker is forked from: the fork server, or this process."""
+    if context.get_start_method() != "forkserver":
+        return multiprocessing.current_process().pid
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)  # no public handle
+    return getattr(server, "_forkserver_pid", None)
+
+
 def _ready() -> None:
     """Nothing: submitted to start a pool process."""
 
@@ -73,7 +81,10 @@ class ProcessOffload:
             # the thread that makes the pool: the dispatcher's, which lives as long as
             # the service.
             multiprocessing.forkserver.ensure_running()
-        return ProcessPoolExecutor(self.processes, mp_context=context, initializer=lifeline.arm)
+        return ProcessPoolExecutor(
+            self.processes, mp_context=context, initializer=lifeline.arm,
+            initargs=(_workers_parent(context),),
+        )  # fmt: skip
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` in a pool process; blocks the calling (executor) thread only."""

@@ -156,6 +156,23 @@ def test_the_pool_outlives_the_thread_that_warmed_it() -> None:
         offload.shutdown()
 
 
+@pytest.mark.parametrize("orphaned", [False, True])
+def test_a_pool_process_whose_parent_is_already_gone_ends_at_once(orphaned: bool) -> None:
+    """A worker forked just before its fork server died never gets the parent-death
+    signal: told which parent to expect, it sees another one and ends."""
+    script = (
+        "import os, sys; from api.jobs.engine import lifeline; "
+        "lifeline.arm(int(sys.argv[1])); print('armed', flush=True)"
+    )
+    expected = os.getpid() + 1 if orphaned else os.getpid()  # its parent is this process
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(expected)],
+        capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[3],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ("" if orphaned else "armed\n")
+
+
 def _loaded_in_this_process() -> tuple[bool, bool]:
     from pipeline.occupations import get_occupations
     from pipeline.taxonomy import get_taxonomy
