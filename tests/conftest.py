@@ -57,6 +57,20 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def own_database_settings(settings: Settings, tmp_path: Path) -> Settings:
+    """`settings` with a SQLite database of this test's own (MariaDB: the shared one).
+
+    For tests that run an app in a TestClient's thread: its event loop ends with the
+    test, and a connection it leaves behind mid-transaction would hold SQLite's write
+    lock on the shared file while later tests wait on it."""
+    if not db.is_mysql(settings.database_url):
+        url = db.sqlite_url(tmp_path / "own.db")
+        db.migrate(url)
+        return settings.model_copy(update={"database_url": url})
+    return settings
+
+
+@pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[Any]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):

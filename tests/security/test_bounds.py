@@ -174,8 +174,10 @@ async def test_an_event_seq_past_the_column_is_422_not_500(
 
 
 @pytest.mark.parametrize("after_seq", [str(HUGE), "-1", "1e3", "²"])
-def test_a_websocket_after_seq_out_of_range_closes_4422(settings: Settings, after_seq: str) -> None:
-    with TestClient(create_app(settings)) as test_client:
+def test_a_websocket_after_seq_out_of_range_closes_4422(
+    own_database_settings: Settings, after_seq: str
+) -> None:
+    with TestClient(create_app(own_database_settings)) as test_client:
         email = f"seq-{secrets.token_hex(4)}@example.com"  # the database outlives the app
         body = {"email": email, "password": PASSWORD, "full_name": "S"}
         assert test_client.post("/api/v1/auth/register", json=body).status_code == 201

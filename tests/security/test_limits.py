@@ -136,8 +136,8 @@ def _close_code(socket: Any) -> int:
     return int(closed.value.code)
 
 
-def test_websocket_message_size_and_rate_limits(settings: Settings) -> None:
-    custom = settings.model_copy(
+def test_websocket_message_size_and_rate_limits(own_database_settings: Settings) -> None:
+    custom = own_database_settings.model_copy(
         update={"ws_max_message_bytes": 256, "ws_messages_per_second": 0.01, "ws_message_burst": 3}
     )
     with TestClient(create_app(custom)) as test_client:
