@@ -3,6 +3,7 @@ TEST_DATABASE_URL), an app with its lifespan, an HTTP client and users."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -121,3 +122,16 @@ def auth(headers: dict[str, str]) -> dict[str, str]:
 @pytest.fixture
 def repo_root() -> Iterator[Path]:
     yield Path(__file__).resolve().parents[1]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """End the process pool's fork server, and with it (parent-death signal) any pool
+    process an app left running: the interpreter's exit waits for pools' threads."""
+    import multiprocessing.forkserver
+    import signal
+
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    pid = getattr(server, "_forkserver_pid", None)
+    if pid:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
